@@ -1,0 +1,59 @@
+"""Thin wrapper over boundaries.services.loading (MapIt's import-command habit)."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from boundaries.services.loading import BoundaryLoadError, load_boundaries
+
+
+class Command(BaseCommand):
+    help = (
+        "Load Thailand's province, district and sub-district boundaries (GeoJSON from "
+        "../shared/data/boundaries, or the OCHA/HDX COD-AB shapefiles) and rebuild the "
+        "subdivided lookup table. A re-run updates in place."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--path", help="folder with the files (default: BOUNDARIES_DATA_DIR)")
+        parser.add_argument("--format", default="auto", choices=["auto", "geojson", "cod-ab"])
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check everything, write nothing"
+        )
+        parser.add_argument(
+            "--if-changed",
+            action="store_true",
+            help="skip when the same files were already loaded",
+        )
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **opts):
+        try:
+            report = load_boundaries(
+                source_dir=opts["path"],
+                fmt=opts["format"],
+                dry_run=opts["dry_run"],
+                if_changed=opts["if_changed"],
+                progress=False if opts["no_progress"] else None,
+            )
+        except BoundaryLoadError as exc:
+            raise CommandError(str(exc)) from exc
+        c = report.counts
+        if report.skipped:
+            self.stdout.write(
+                f"Boundaries unchanged since the last load ({c['province']} provinces, "
+                f"{c['district']} districts, {c['subdistrict']} sub-districts); nothing to do."
+            )
+            return
+        for line in report.geothai_mismatches:
+            self.stdout.write(self.style.WARNING(f"geothai: {line}"))
+        for line in report.repaired:
+            self.stdout.write(f"repaired invalid polygon: {line}")
+        verb = "Checked (dry run, nothing written)" if report.dry_run else "Loaded"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} from {report.source_dir} ({report.source_format}): {c['province']} provinces, "
+                f"{c['district']} districts, {c['subdistrict']} sub-district polygons "
+                f"+ {len(report.without_polygon)} codes without a polygon; "
+                f"{report.pieces} lookup pieces; {len(report.repaired)} repaired; "
+                f"{len(report.geothai_mismatches)} geothai mismatches."
+            )
+        )

@@ -1,0 +1,70 @@
+"""Buddhist-Era dates (พ.ศ. = C.E. + 543), as Thai offices write them."""
+
+from datetime import date, datetime
+
+from django.utils import timezone
+
+BE_OFFSET = 543
+
+THAI_MONTHS = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+THAI_MONTHS_ABBR = (
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+)
+
+
+def be_year(value: date | datetime | None = None) -> int:
+    """The Buddhist-Era year of a date (today in Bangkok when none is given).
+
+    >>> be_year(date(2026, 11, 21))
+    2569
+    """
+    if value is None:
+        value = timezone.localdate()
+    elif isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.year + BE_OFFSET
+
+
+def format_be_date(
+    value: date | datetime | None, *, short: bool = False, with_time: bool = False
+) -> str:
+    """Format a date the Thai way.
+
+    >>> format_be_date(date(2026, 11, 21))
+    '21 พฤศจิกายน 2569'
+    >>> format_be_date(date(2026, 1, 5), short=True)
+    '5 ม.ค. 2569'
+    """
+    if value is None:
+        return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    months = THAI_MONTHS_ABBR if short else THAI_MONTHS
+    text = f"{value.day} {months[value.month - 1]} {value.year + BE_OFFSET}"
+    if with_time and isinstance(value, datetime):
+        text += f" {value:%H:%M} น."
+    return text

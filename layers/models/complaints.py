@@ -1,0 +1,210 @@
+"""The complaint (เรื่องร้องเรียนร้องทุกข์), its category tree and its tracking number."""
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from layers.validators import validate_citizen_id, validate_thai_phone
+
+
+class Category(models.Model):
+    """Main categories (parent is null) and their sub-categories.
+
+    When no category fits, the officer picks the main category "เรื่องอื่นๆ" (``is_other``)
+    and writes the sub-category in words (seed 001, item 2).
+    """
+
+    code = models.SlugField(max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name_th = models.CharField(_("Thai name"), max_length=160)
+    name_en = models.CharField(_("English name"), max_length=160)
+    is_other = models.BooleanField(
+        _("'Other' category (sub-category written in words)"), default=False
+    )
+    # Days to close (SLA); a sub-category without its own takes its main category's.
+    sla_days = models.PositiveSmallIntegerField(_("days to close (SLA)"), null=True, blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self):
+        return self.name_th
+
+    @property
+    def effective_sla_days(self):
+        if self.sla_days is not None:
+            return self.sla_days
+        return self.parent.sla_days if self.parent_id else None
+
+
+class Channel(models.TextChoices):
+    WALK_IN = "walk_in", _("walk-in")
+    PHONE = "phone", _("phone")
+    LETTER = "letter", _("letter")
+    ONLINE = "online", _("online")
+    HOTLINE_1567 = "hotline_1567", _("1567 hotline")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("received")
+    ASSIGNED = "assigned", _("assigned")
+    IN_PROGRESS = "in_progress", _("in progress")
+    FORWARDED = "forwarded", _("forwarded")
+    CLOSED = "closed", _("closed")
+
+
+OPEN_STATUSES = (Status.RECEIVED, Status.ASSIGNED, Status.IN_PROGRESS, Status.FORWARDED)
+
+
+class ForwardTarget(models.TextChoices):
+    PROVINCE = "province", _("the province centre")
+    CENTRAL = "central", _("the central level (DOPA)")
+    AGENCY = "agency", _("another agency")
+
+
+class CloseResult(models.TextChoices):
+    RESOLVED = "resolved", _("resolved")
+    NOT_RESOLVABLE = "not_resolvable", _("not resolvable")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+    DUPLICATE = "duplicate", _("duplicate")
+    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("outside jurisdiction")
+
+
+class TrackingCounter(models.Model):
+    """Last tracking sequence issued in a Buddhist-Era year: one row per year, locked to issue."""
+
+    year_be = models.PositiveIntegerField(primary_key=True)
+    last_seq = models.PositiveIntegerField(default=0)
+
+
+class Complaint(models.Model):
+    # "2569-0000123": B.E. year and a sequence that restarts every year (unique per year).
+    tracking_no = models.CharField(_("tracking number"), max_length=16, unique=True)
+    tracking_year = models.PositiveIntegerField(_("tracking year (B.E.)"))
+    tracking_seq = models.PositiveIntegerField()
+
+    location = models.PointField(_("incident location"), srid=4326)
+    # Set from the point at intake by area_for_point (the subdivided lookup table).
+    subdistrict = models.ForeignKey(
+        "boundaries.Subdistrict",
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        db_column="subdistrict_code",
+    )
+    district = models.ForeignKey(
+        "boundaries.District",
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        db_column="district_code",
+    )
+    province = models.ForeignKey(
+        "boundaries.Province",
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        db_column="province_code",
+    )
+    location_note = models.CharField(_("place description"), max_length=255, blank=True)
+
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        limit_choices_to={"parent": None},
+    )
+    subcategory = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="subcomplaints"
+    )
+    subcategory_text = models.CharField(_("sub-category (in words)"), max_length=200, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+
+    # Personal data: only roles entitled to it see these (see api/ and maps/ serializers).
+    complainant_name = models.CharField(_("complainant name"), max_length=200)
+    complainant_citizen_id = models.CharField(
+        _("complainant citizen ID"), max_length=13, blank=True, validators=[validate_citizen_id]
+    )
+    complainant_phone = models.CharField(
+        _("complainant phone"), max_length=20, blank=True, validators=[validate_thai_phone]
+    )
+    complainant_address = models.CharField(_("complainant address"), max_length=300, blank=True)
+    accused_name = models.CharField(_("accused party"), max_length=200, blank=True)
+    accused_detail = models.CharField(_("accused party details"), max_length=300, blank=True)
+
+    title = models.CharField(_("subject"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    received_at = models.DateTimeField(_("received at"))
+    status_changed_at = models.DateTimeField(_("status changed at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    close_result = models.CharField(
+        _("result"), max_length=24, choices=CloseResult.choices, blank=True
+    )
+    close_note = models.TextField(_("closing note"), blank=True)
+    forwarded_to = models.CharField(
+        _("forwarded to"), max_length=16, choices=ForwardTarget.choices, blank=True
+    )
+    forwarded_agency = models.CharField(_("receiving agency"), max_length=200, blank=True)
+
+    # The sub-district team that works the case; null = the district centre's own queue.
+    assigned_team = models.ForeignKey(
+        "layers.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints"
+    )
+    created_by = models.ForeignKey(
+        "layers.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Optimistic concurrency: every update carries the version it saw (HTTP 409 when stale).
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tracking_year", "tracking_seq"], name="tracking_unique_per_year"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(close_result=""), name="closed_has_result"
+            ),
+        ]
+        indexes = [
+            # Province/district dashboards and monthly reports: counts by month per area.
+            models.Index(fields=["province", "received_at"], name="complaint_prov_recv"),
+            models.Index(fields=["district", "received_at"], name="complaint_dist_recv"),
+            models.Index(fields=["subdistrict", "status"], name="complaint_subd_status"),
+            # Backlog and overdue lists per team / district, oldest first: open cases only.
+            models.Index(
+                fields=["assigned_team", "received_at"],
+                name="complaint_team_open",
+                condition=~Q(status="closed"),
+            ),
+            models.Index(
+                fields=["district", "due_at"],
+                name="complaint_dist_open_due",
+                condition=~Q(status="closed"),
+            ),
+            # Repeat complainants across areas (duplicate detection by person).
+            models.Index(
+                fields=["complainant_citizen_id"],
+                name="complaint_complainant_cid",
+                condition=~Q(complainant_citizen_id=""),
+            ),
+        ]
+
+    def __str__(self):
+        return self.tracking_no
+
+    @property
+    def is_open(self):
+        return self.status != Status.CLOSED

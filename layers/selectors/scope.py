@@ -1,0 +1,164 @@
+"""Jurisdiction: which cases an officer may see. The one place every view, page and export asks.
+
+A role is bound to an area (``RoleAssignment``); an officer may hold several roles and sees the
+union of their areas. Nothing here trusts request parameters: filters from a request narrow
+the scoped queryset, they never widen it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from layers.models import Complaint, Role, RoleAssignment, TeamMembership
+
+COUNTRY_ROLES = {Role.CENTRAL_OFFICER, Role.ADMIN}
+PROVINCE_ROLES = {Role.PROVINCE_OFFICER, Role.GOVERNOR}
+DISTRICT_ROLES = {Role.DISTRICT_OFFICER, Role.DISTRICT_CHIEF}
+# Roles that read and export only: never change a case.
+READ_ONLY_ROLES = {Role.GIS_ANALYST, Role.GOVERNOR}
+# Roles entitled to complainants' and accused parties' personal data (names, IDs, phones).
+PERSONAL_DATA_ROLES = {
+    Role.DISTRICT_OFFICER,
+    Role.DISTRICT_CHIEF,
+    Role.TEAM_MEMBER,
+    Role.PROVINCE_OFFICER,
+    Role.GOVERNOR,
+    Role.CENTRAL_OFFICER,
+    Role.ADMIN,
+}
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """The areas an officer's roles cover, flattened."""
+
+    roles: frozenset[str] = frozenset()
+    country: bool = False
+    provinces: frozenset[str] = frozenset()
+    districts: frozenset[str] = frozenset()
+    subdistricts: frozenset[str] = frozenset()
+    team_ids: frozenset[int] = frozenset()
+    # Roles by area, for questions like "is this officer a province officer of 49?"
+    by_role: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.country or self.provinces or self.districts or self.subdistricts or self.team_ids
+        )
+
+    def covers_area(self, *, province: str, district: str, subdistrict: str) -> bool:
+        return (
+            self.country
+            or province in self.provinces
+            or district in self.districts
+            or subdistrict in self.subdistricts
+        )
+
+
+def jurisdiction_for(officer) -> Jurisdiction:
+    """The officer's jurisdiction from their active role assignments and team memberships.
+
+    Cached on the officer object for the length of a request.
+    """
+    if officer is None or not officer.is_authenticated or not officer.is_active:
+        return Jurisdiction()
+    cached = getattr(officer, "_jurisdiction_cache", None)
+    if cached is not None:
+        return cached
+    roles: set[str] = set()
+    country = False
+    provinces: set[str] = set()
+    districts: set[str] = set()
+    by_role: dict[str, set[str]] = {}
+    for role, province_id, district_id in RoleAssignment.objects.filter(
+        officer=officer, is_active=True
+    ).values_list("role", "province_id", "district_id"):
+        roles.add(role)
+        area = district_id or province_id or "TH"
+        by_role.setdefault(role, set()).add(area)
+        if role in COUNTRY_ROLES:
+            country = True
+        elif role in PROVINCE_ROLES:
+            if province_id:
+                provinces.add(province_id)
+        elif role in DISTRICT_ROLES:
+            if district_id:
+                districts.add(district_id)
+        elif role == Role.GIS_ANALYST:
+            if district_id:
+                districts.add(district_id)
+            elif province_id:
+                provinces.add(province_id)
+            else:
+                country = True
+        # TEAM_MEMBER: the area comes from team memberships below.
+    subdistricts: set[str] = set()
+    team_ids: set[int] = set()
+    if Role.TEAM_MEMBER in roles:
+        for team_id, subdistrict_id in TeamMembership.objects.filter(
+            officer=officer, team__is_active=True
+        ).values_list("team_id", "team__subdistrict_id"):
+            team_ids.add(team_id)
+            subdistricts.add(subdistrict_id)
+    if officer.is_superuser:
+        country = True
+    result = Jurisdiction(
+        roles=frozenset(roles),
+        country=country,
+        provinces=frozenset(provinces),
+        districts=frozenset(districts),
+        subdistricts=frozenset(subdistricts),
+        team_ids=frozenset(team_ids),
+        by_role={k: frozenset(v) for k, v in by_role.items()},
+    )
+    officer._jurisdiction_cache = result
+    return result
+
+
+def scope_q(jurisdiction: Jurisdiction) -> Q | None:
+    """A filter for complaints inside the jurisdiction; None means everything."""
+    if jurisdiction.country:
+        return None
+    q = Q(pk__in=[])
+    if jurisdiction.provinces:
+        q |= Q(province_id__in=jurisdiction.provinces)
+    if jurisdiction.districts:
+        q |= Q(district_id__in=jurisdiction.districts)
+    if jurisdiction.subdistricts:
+        q |= Q(subdistrict_id__in=jurisdiction.subdistricts)
+    if jurisdiction.team_ids:
+        # A case reassigned by hand to a team outside its sub-district is still that team's.
+        q |= Q(assigned_team_id__in=jurisdiction.team_ids)
+    return q
+
+
+def complaints_visible_to(*, officer, queryset: QuerySet | None = None) -> QuerySet:
+    """Complaints the officer may see (an empty queryset for an outsider)."""
+    qs = Complaint.objects.all() if queryset is None else queryset
+    jurisdiction = jurisdiction_for(officer)
+    if jurisdiction.is_empty:
+        return qs.none()
+    q = scope_q(jurisdiction)
+    return qs if q is None else qs.filter(q)
+
+
+def officer_sees_personal_data(officer) -> bool:
+    """Whether the officer's roles entitle them to complainants' personal data."""
+    jurisdiction = jurisdiction_for(officer)
+    return bool(jurisdiction.roles & PERSONAL_DATA_ROLES) or bool(
+        officer is not None and getattr(officer, "is_superuser", False)
+    )
+
+
+def officer_covers_province(officer, province_code: str) -> bool:
+    """Whether the officer may see anything of this province (for province-level pages)."""
+    j = jurisdiction_for(officer)
+    if j.country or province_code in j.provinces:
+        return True
+    prefix = province_code
+    return any(d.startswith(prefix) for d in j.districts) or any(
+        s.startswith(prefix) for s in j.subdistricts
+    )

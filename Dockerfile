@@ -1,0 +1,25 @@
+# The web service of docker-compose.yml: the same ./damrong set-up steps, system packages baked in.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    DAMRONG_SKIP_SYSTEM=1
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gdal-bin libgdal-dev gettext postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gisapp gisapp
+COPY boundaries boundaries
+COPY layers layers
+COPY api api
+COPY maps maps
+RUN python -m venv .venv \
+ && .venv/bin/pip install -q -e ".[dev]" \
+ && sha256sum pyproject.toml | cut -c1-64 > .venv/.damrong-installed
+COPY . .
+
+EXPOSE 8000
+CMD ["./damrong", "run"]

@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,7 +20,6 @@ from layers.models import (
     ComplaintHistory,
     HistoryKind,
     Status,
-    TrackingCounter,
 )
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
@@ -42,13 +40,37 @@ def format_tracking_no(year_be: int, seq: int) -> str:
 def tracking_number_issue(*, year_be: int, count: int = 1) -> int:
     """Reserve ``count`` consecutive sequence numbers of a B.E. year; returns the first.
 
-    One row per year, incremented with a single UPDATE ... RETURNING, so concurrent intakes
-    queue on that row and never get the same number. Must run inside the caller's transaction.
+    Must run inside the caller's transaction: the year's counter row stays locked until it
+    commits, so concurrent intakes queue on that row and never get the same number, and a
+    rolled-back intake gives its number back.
     """
-    TrackingCounter.objects.get_or_create(year_be=year_be)
-    updated = TrackingCounter.objects.filter(year_be=year_be).update(last_seq=F("last_seq") + count)
-    assert updated == 1
-    last = TrackingCounter.objects.values_list("last_seq", flat=True).get(year_be=year_be)
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    # Raw SQL because one INSERT ... ON CONFLICT DO UPDATE ... RETURNING both creates the row
+    # of a new year (no race between two first intakes of January) and increments under the
+    # row lock, in a single statement. GREATEST with the highest number already used keeps
+    # the counter ahead of complaints written by other paths (bulk imports, demo data).
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            INSERT INTO layers_trackingcounter AS c (year_be, last_seq)
+            VALUES (
+                %(year)s,
+                %(count)s + COALESCE(
+                    (SELECT max(tracking_seq) FROM layers_complaint
+                     WHERE tracking_year = %(year)s), 0)
+            )
+            ON CONFLICT (year_be) DO UPDATE
+            SET last_seq = %(count)s + GREATEST(
+                c.last_seq,
+                COALESCE((SELECT max(tracking_seq) FROM layers_complaint
+                          WHERE tracking_year = %(year)s), 0)
+            )
+            RETURNING last_seq
+            """,
+            {"year": year_be, "count": count},
+        )
+        (last,) = cur.fetchone()
     return last - count + 1
 
 
@@ -74,16 +96,27 @@ def parse_point(*, lat, lon) -> Point:
     return Point(values["lon"], values["lat"], srid=4326)
 
 
+def _category_from(value):
+    """A Category from an instance, a code or a primary key; None when there is no such one."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Category):
+        return value
+    if isinstance(value, int):
+        return Category.objects.filter(pk=value).first()
+    return Category.objects.filter(code=str(value).strip()).first()
+
+
 def _resolve_category(category, subcategory, subcategory_text, errors):
-    if isinstance(category, str):
-        category = Category.objects.filter(code=category, parent__isnull=True).first()
-    if category is None or category.parent_id is not None:
+    category = _category_from(category)
+    if category is None or category.parent_id is not None or not category.is_active:
         errors["category"] = _("Choose a main category.")
         return None, None, ""
-    if isinstance(subcategory, str):
-        subcategory = Category.objects.filter(code=subcategory).first() if subcategory else None
+    subcategory = _category_from(subcategory)
     subcategory_text = (subcategory_text or "").strip()
     if category.is_other:
+        # "เรื่องอื่นๆ" has no sub-categories of its own: the officer's words are the
+        # sub-category, and a sub-category picked from elsewhere is not kept.
         if not subcategory_text:
             errors["subcategory_text"] = _(
                 "For 'Other' (เรื่องอื่นๆ), write the sub-category in words."
@@ -94,6 +127,8 @@ def _resolve_category(category, subcategory, subcategory_text, errors):
             errors["subcategory"] = _("Choose a sub-category.")
         elif subcategory.parent_id != category.pk:
             errors["subcategory"] = _("This sub-category does not belong to the main category.")
+        elif not subcategory.is_active:
+            errors["subcategory"] = _("This sub-category is no longer in use: choose another.")
         subcategory_text = ""
     return category, subcategory, subcategory_text
 
@@ -165,11 +200,32 @@ def complaint_create(
                 "The incident location (%(lat).5f, %(lon).5f) is outside Thailand's boundaries. "
                 "Check the pin or the coordinates."
             ) % {"lat": match.lat, "lon": match.lon}
+    now = timezone.now()
+    if received_at is None:
+        received_at = now
+    else:
+        if timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at)
+        # A letter may be recorded days after it came in, never before.
+        if received_at > now + timedelta(minutes=5):
+            errors["received_at"] = _("The date received cannot be in the future.")
+    texts = {
+        "complainant_name": complainant_name,
+        "complainant_address": complainant_address,
+        "accused_name": accused_name,
+        "accused_detail": accused_detail,
+        "title": title,
+        "location_note": location_note,
+        "subcategory_text": subcategory_text,
+        "complainant_phone": complainant_phone,
+    }
+    for name, value in texts.items():
+        limit = Complaint._meta.get_field(name).max_length
+        if name not in errors and value and len(value.strip()) > limit:
+            errors[name] = _("At most %(limit)d characters.") % {"limit": limit}
     if errors:
         raise ValidationError(errors)
 
-    now = timezone.now()
-    received_at = received_at or now
     year = be_year(received_at)
     seq = tracking_number_issue(year_be=year)
     complaint = Complaint.objects.create(
@@ -180,7 +236,7 @@ def complaint_create(
         subdistrict_id=match.subdistrict_code,
         district_id=match.district_code,
         province_id=match.province_code,
-        location_note=location_note.strip(),
+        location_note=(location_note or "").strip(),
         category=category,
         subcategory=subcategory,
         subcategory_text=subcategory_text,
@@ -188,10 +244,10 @@ def complaint_create(
         complainant_name=complainant_name,
         complainant_citizen_id=complainant_citizen_id,
         complainant_phone=complainant_phone,
-        complainant_address=complainant_address.strip(),
-        accused_name=accused_name.strip(),
-        accused_detail=accused_detail.strip(),
-        title=title.strip(),
+        complainant_address=(complainant_address or "").strip(),
+        accused_name=(accused_name or "").strip(),
+        accused_detail=(accused_detail or "").strip(),
+        title=(title or "").strip(),
         description=description,
         status=Status.RECEIVED,
         received_at=received_at,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 
+from django.contrib.gis.db.models import Extent, MultiPolygonField
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Point
+from django.db.models import F, FloatField, Func, Value
 
-from boundaries.models import SubdistrictPiece
+from boundaries.models import District, Province, Subdistrict, SubdistrictPiece
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,77 @@ def area_for_point(*, point: Point) -> AreaMatch:
         province_name_en=row["subdistrict__province__name_en"],
         geom_quality=row["subdistrict__geom_quality"],
     )
+
+
+# ---------------------------------------------------------------- areas for maps
+
+
+def province_get(*, code: str) -> Province | None:
+    """The province with this DOPA code, without its geometry (None when unknown)."""
+    return Province.objects.defer("geom").filter(code=code).first()
+
+
+def province_bounds(*, code: str) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) of a province's polygon, from PostGIS."""
+    extent = Province.objects.filter(code=code).aggregate(extent=Extent("geom"))["extent"]
+    return tuple(extent) if extent else None
+
+
+def _geometry_json(tolerance: float, precision: int):
+    """``ST_AsGeoJSON`` of the area's polygon, simplified first when ``tolerance`` > 0.
+
+    The national boundary files are already generalised (a province's sub-districts are
+    110-500 kB of GeoJSON, and ``ST_SimplifyPreserveTopology`` at 0.0005° saves only 2-6 %),
+    so maps serve them as they are by default; a tolerance helps with the full-resolution
+    COD-AB download. Simplification is per polygon, so at large tolerances neighbours' shared
+    edges stop matching: keep it below about 0.001° (100 m).
+    """
+    geom = F("geom")
+    if tolerance > 0:
+        geom = Func(
+            geom,
+            Value(tolerance, output_field=FloatField()),
+            function="ST_SimplifyPreserveTopology",
+            output_field=MultiPolygonField(srid=4326),
+        )
+    return AsGeoJSON(geom, precision=precision)
+
+
+def _feature_collection(rows, property_names) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": row["code"],
+                "geometry": json.loads(row["geometry"]),
+                "properties": {name: row[name] for name in property_names},
+            }
+            for row in rows
+        ],
+    }
+
+
+def subdistricts_geojson(*, province: str, tolerance: float = 0.0, precision: int = 6) -> dict:
+    """A province's sub-district polygons as an RFC 7946 FeatureCollection (codes, names,
+    district code, geometry quality). Codes without a polygon of their own are left out."""
+    rows = (
+        Subdistrict.objects.filter(province_id=province, geom__isnull=False)
+        .annotate(geometry=_geometry_json(tolerance, precision), district_code=F("district_id"))
+        .order_by("code")
+        .values("code", "name_th", "name_en", "district_code", "geom_quality", "geometry")
+    )
+    return _feature_collection(
+        rows, ("code", "name_th", "name_en", "district_code", "geom_quality")
+    )
+
+
+def districts_geojson(*, province: str, tolerance: float = 0.0, precision: int = 6) -> dict:
+    """A province's district polygons as an RFC 7946 FeatureCollection (codes and names)."""
+    rows = (
+        District.objects.filter(province_id=province, geom__isnull=False)
+        .annotate(geometry=_geometry_json(tolerance, precision))
+        .order_by("code")
+        .values("code", "name_th", "name_en", "geometry")
+    )
+    return _feature_collection(rows, ("code", "name_th", "name_en"))

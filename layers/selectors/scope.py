@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
-from layers.models import Complaint, Role, RoleAssignment, TeamMembership
+from layers.models import Complaint, ForwardTarget, Role, RoleAssignment, TeamMembership
 
 COUNTRY_ROLES = {Role.CENTRAL_OFFICER, Role.ADMIN}
 PROVINCE_ROLES = {Role.PROVINCE_OFFICER, Role.GOVERNOR}
@@ -162,3 +162,45 @@ def officer_covers_province(officer, province_code: str) -> bool:
     return any(d.startswith(prefix) for d in j.districts) or any(
         s.startswith(prefix) for s in j.subdistricts
     )
+
+
+# --- Who may act on a case -----------------------------------------------------------------
+#
+# Seeing a case (above) and acting on it are different questions. An officer acts on a case in
+# one or more *capacities*; the workflow's transition table (``layers.services.workflow``) says
+# which capacity may take which action from which status. Governors, GIS analysts and admins
+# have no capacity: they read only.
+CAPACITY_DISTRICT = "district"  # district officer / chief of the case's district
+CAPACITY_TEAM = "team"  # member of the team the case is assigned to
+# Whoever holds the case now: the province centre or the central level while it is (or, once
+# closed, was last) forwarded up to them; otherwise the district centre. A case forwarded to an
+# outside agency stays in the district's hands (the agency has no account here).
+CAPACITY_HOLDER = "holder"
+ACTING_DISTRICT_ROLES = {Role.DISTRICT_OFFICER, Role.DISTRICT_CHIEF}
+
+
+def case_capacities(officer, complaint: Complaint) -> frozenset[str]:
+    """The capacities in which ``officer`` may act on ``complaint`` (empty: read only or none).
+
+    Assumes nothing about visibility; callers check ``complaints_visible_to`` first so that a
+    case outside the jurisdiction is a 404, not a 403.
+    """
+    j = jurisdiction_for(officer)
+    caps: set[str] = set()
+    district_officer = any(
+        complaint.district_id in j.by_role.get(role, ()) for role in ACTING_DISTRICT_ROLES
+    )
+    if district_officer:
+        caps.add(CAPACITY_DISTRICT)
+    if Role.TEAM_MEMBER in j.roles and complaint.assigned_team_id in j.team_ids:
+        caps.add(CAPACITY_TEAM)
+    held_by = complaint.forwarded_to
+    if held_by == ForwardTarget.PROVINCE:
+        if complaint.province_id in j.by_role.get(Role.PROVINCE_OFFICER, ()):
+            caps.add(CAPACITY_HOLDER)
+    elif held_by == ForwardTarget.CENTRAL:
+        if Role.CENTRAL_OFFICER in j.roles:
+            caps.add(CAPACITY_HOLDER)
+    elif district_officer:
+        caps.add(CAPACITY_HOLDER)
+    return frozenset(caps)

@@ -1,34 +1,106 @@
-"""Routing a new case to the sub-district team whose polygon holds its incident point."""
+"""Routing a new case to the sub-district team whose polygon holds its incident point.
+
+The sub-district is already on the case: intake sets it from the point with ``area_for_point``
+(``covers`` on the subdivided table; a point on a shared border goes to the lowest code, the
+same every time). Routing picks that sub-district's active team; a sub-district without one
+leaves the case in the queue of the district centre that holds the point, whose officers are
+told. Manual reassignment is ``layers.services.workflow.complaint_assign``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from layers.models import Complaint, ComplaintHistory, HistoryKind, Status, Team
+from layers.selectors.scope import jurisdiction_for
+
+
+@dataclass(frozen=True)
+class RoutingResult:
+    """Where a new case went, for the intake form to tell the officer.
+
+    ``outside_actor_district`` is True when the point lies outside every district the officer
+    works in: the case was accepted and sent to the district that holds the point.
+    """
+
+    tracking_no: str
+    team_id: int | None
+    team_name: str
+    subdistrict_code: str
+    subdistrict_name: str
+    district_code: str
+    district_name: str
+    province_code: str
+    outside_actor_district: bool
+
+    @property
+    def to_district_queue(self) -> bool:
+        return self.team_id is None
+
+
+def routing_explain(*, complaint: Complaint, officer=None) -> RoutingResult:
+    """Describe where ``complaint`` sits now, relative to ``officer`` (who filed it)."""
+    j = jurisdiction_for(officer)
+    own_districts = set(j.districts)
+    outside = bool(officer is not None and own_districts) and (
+        complaint.district_id not in own_districts
+    )
+    team = complaint.assigned_team
+    subdistrict = complaint.subdistrict
+    return RoutingResult(
+        tracking_no=complaint.tracking_no,
+        team_id=team.pk if team else None,
+        team_name=team.name if team else "",
+        subdistrict_code=complaint.subdistrict_id,
+        subdistrict_name=subdistrict.name_th,
+        district_code=complaint.district_id,
+        district_name=subdistrict.district.name_th,
+        province_code=complaint.province_id,
+        outside_actor_district=outside,
+    )
+
+
+def team_for_subdistrict(subdistrict_code: str) -> Team | None:
+    return Team.objects.filter(subdistrict_id=subdistrict_code, is_active=True).first()
 
 
 @transaction.atomic
-def complaint_route_on_intake(*, complaint: Complaint, actor=None) -> Team | None:
-    """Assign the case to its sub-district's active team; without one it stays in the queue of
-    the district centre that holds the point (status "received", no team)."""
-    team = Team.objects.filter(subdistrict_id=complaint.subdistrict_id, is_active=True).first()
+def complaint_route_on_intake(*, complaint: Complaint, actor=None) -> RoutingResult:
+    """Assign the new case to its sub-district's active team and tell the team; without a team
+    it stays "received" in the district centre's queue and the district's officers are told.
+
+    The result is also left on ``complaint.routing`` for callers that only get the complaint
+    back from ``complaint_create``.
+    """
+    from layers.services.notifications import notify_district_queue, notify_team_assigned
+
+    team = team_for_subdistrict(complaint.subdistrict_id)
     if team is None:
-        return None
-    now = timezone.now()
-    Complaint.objects.filter(pk=complaint.pk).update(
-        assigned_team=team, status=Status.ASSIGNED, status_changed_at=now
-    )
-    ComplaintHistory.objects.create(
-        complaint=complaint,
-        kind=HistoryKind.ASSIGNED,
-        from_status=complaint.status,
-        to_status=Status.ASSIGNED,
-        to_value=team.name,
-        actor=actor,
-        at=now,
-    )
-    complaint.assigned_team = team
-    complaint.status = Status.ASSIGNED
-    complaint.status_changed_at = now
-    return team
+        notify_district_queue(complaint=complaint, actor=actor)
+    else:
+        now = timezone.now()
+        Complaint.objects.filter(pk=complaint.pk).update(
+            assigned_team=team,
+            status=Status.ASSIGNED,
+            status_changed_at=now,
+            updated_at=now,
+            version=F("version") + 1,
+        )
+        ComplaintHistory.objects.create(
+            complaint=complaint,
+            kind=HistoryKind.ASSIGNED,
+            from_status=complaint.status,
+            to_status=Status.ASSIGNED,
+            to_value=team.name,
+            actor=actor,
+            at=now,
+        )
+        complaint.refresh_from_db()
+        notify_team_assigned(complaint=complaint, team=team, actor=actor)
+    result = routing_explain(complaint=complaint, officer=actor)
+    complaint.routing = result
+    return result

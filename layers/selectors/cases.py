@@ -1,0 +1,225 @@
+"""Reading cases: one case, lists (my queue, inbox, backlog, overdue), summaries, notifications.
+
+Every list starts from ``complaints_visible_to`` (the jurisdiction scope); filters from a
+request only narrow it. Lists are oldest first: the longest-waiting case is the one to chase.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from layers.models import (
+    OPEN_STATUSES,
+    Complaint,
+    ForwardTarget,
+    Notification,
+    Role,
+    Status,
+    Team,
+)
+from layers.selectors.scope import complaints_visible_to, jurisdiction_for
+
+OLDEST_FIRST = ("received_at", "id")
+# Overdue lists: the most overdue first, then the oldest.
+MOST_OVERDUE_FIRST = ("due_at", "received_at", "id")
+
+
+def _base(officer) -> QuerySet:
+    return complaints_visible_to(officer=officer).select_related(
+        "category", "subcategory", "subdistrict", "district", "province", "assigned_team"
+    )
+
+
+def case_get(*, officer, tracking_no: str) -> Complaint:
+    """The case, if the officer may see it; ``CaseNotFound`` otherwise (no hint it exists)."""
+    from layers.services.workflow import CaseNotFound
+
+    case = _base(officer).filter(tracking_no=str(tracking_no)[:16]).first()
+    if case is None:
+        raise CaseNotFound("No such case.")
+    return case
+
+
+def _narrow(
+    qs: QuerySet, *, team=None, district=None, province=None, status=None, forwarded_to=None
+) -> QuerySet:
+    if team not in (None, ""):
+        qs = qs.filter(assigned_team_id=int(team))
+    if district:
+        qs = qs.filter(district_id=str(district))
+    if province:
+        qs = qs.filter(province_id=str(province))
+    if status:
+        statuses = [status] if isinstance(status, str) else list(status)
+        qs = qs.filter(status__in=statuses)
+    if forwarded_to:
+        qs = qs.filter(forwarded_to=forwarded_to)
+    return qs
+
+
+def _overdue_q(now: datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
+
+
+def case_list(
+    *,
+    officer,
+    status=None,
+    team=None,
+    district=None,
+    province=None,
+    overdue: bool | None = None,
+    forwarded_to=None,
+    now: datetime | None = None,
+) -> QuerySet:
+    """All visible cases, narrowed by the filters, newest received first."""
+    qs = _narrow(
+        _base(officer),
+        team=team,
+        district=district,
+        province=province,
+        status=status,
+        forwarded_to=forwarded_to,
+    )
+    if overdue is not None:
+        q = _overdue_q(now or timezone.now())
+        qs = qs.filter(q) if overdue else qs.exclude(q)
+    return qs.order_by("-received_at", "-id")
+
+
+def case_backlog(*, officer, team=None, district=None, province=None) -> QuerySet:
+    """Open cases (เรื่องคงค้าง), oldest received first."""
+    qs = _narrow(_base(officer), team=team, district=district, province=province)
+    return qs.filter(status__in=OPEN_STATUSES).order_by(*OLDEST_FIRST)
+
+
+def case_overdue(
+    *, officer, team=None, district=None, province=None, now: datetime | None = None
+) -> QuerySet:
+    """Open cases past their due date, the most overdue first."""
+    qs = _narrow(_base(officer), team=team, district=district, province=province)
+    return qs.filter(_overdue_q(now or timezone.now())).order_by(*MOST_OVERDUE_FIRST)
+
+
+def case_queue_for(*, officer) -> QuerySet:
+    """ "My queue": the open cases waiting on this officer's own desk, oldest first.
+
+    A team member: their teams' cases. A district officer or chief: the district centre's own
+    cases (no team) and those out with another agency. A province or central officer: the cases
+    forwarded up to them (their inbox).
+    """
+    j = jurisdiction_for(officer)
+    q = Q(pk__in=[])
+    if j.team_ids:
+        q |= Q(assigned_team_id__in=j.team_ids, status__in=[Status.ASSIGNED, Status.IN_PROGRESS])
+    districts = set(j.by_role.get(Role.DISTRICT_OFFICER, ())) | set(
+        j.by_role.get(Role.DISTRICT_CHIEF, ())
+    )
+    if districts:
+        q |= Q(
+            district_id__in=districts,
+            assigned_team__isnull=True,
+            status__in=[Status.RECEIVED, Status.IN_PROGRESS],
+        )
+        q |= Q(
+            district_id__in=districts, status=Status.FORWARDED, forwarded_to=ForwardTarget.AGENCY
+        )
+    q |= _inbox_q(j)
+    return _base(officer).filter(q).order_by(*OLDEST_FIRST)
+
+
+def _inbox_q(j) -> Q:
+    q = Q(pk__in=[])
+    provinces = j.by_role.get(Role.PROVINCE_OFFICER, ())
+    if provinces:
+        q |= Q(
+            status=Status.FORWARDED, forwarded_to=ForwardTarget.PROVINCE, province_id__in=provinces
+        )
+    if Role.CENTRAL_OFFICER in j.roles:
+        q |= Q(status=Status.FORWARDED, forwarded_to=ForwardTarget.CENTRAL)
+    return q
+
+
+def case_inbox_for(*, officer) -> QuerySet:
+    """Cases forwarded up to the officer's level (province or central), oldest first."""
+    return _base(officer).filter(_inbox_q(jurisdiction_for(officer))).order_by(*OLDEST_FIRST)
+
+
+GROUPINGS = {
+    "team": ("assigned_team_id", "assigned_team__name"),
+    "district": ("district_id", "district__name_th"),
+    "province": ("province_id", "province__name_th"),
+}
+
+
+def backlog_summary(*, officer, by: str = "district", now: datetime | None = None) -> list[dict]:
+    """Open and overdue counts per team, district or province, the oldest backlog first.
+
+    Rows: ``{"key", "name", "open", "overdue", "oldest_received_at"}``; for ``by="team"`` the
+    district queue (no team) is a row with key None.
+    """
+    if by not in GROUPINGS:
+        raise ValueError(f"by must be one of {sorted(GROUPINGS)}")
+    key, name = GROUPINGS[by]
+    now = now or timezone.now()
+    rows = (
+        complaints_visible_to(officer=officer)
+        .filter(status__in=OPEN_STATUSES)
+        .values(key, name)
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(due_at__lt=now)),
+            oldest_received_at=Min("received_at"),
+        )
+        .order_by("oldest_received_at", key)
+    )
+    return [
+        {
+            "key": r[key],
+            "name": r[name] or "",
+            "open": r["open"],
+            "overdue": r["overdue"],
+            "oldest_received_at": r["oldest_received_at"],
+        }
+        for r in rows
+    ]
+
+
+def case_history(complaint: Complaint) -> QuerySet:
+    return complaint.history.select_related("actor").order_by("at", "id")
+
+
+def case_notes(complaint: Complaint) -> QuerySet:
+    return complaint.notes.select_related("author").prefetch_related("attachments")
+
+
+def case_attachments(complaint: Complaint) -> QuerySet:
+    return complaint.attachments.order_by("uploaded_at", "id")
+
+
+def case_attachment_get(*, officer, tracking_no: str, attachment_id: int):
+    """An attachment of a case the officer may see; ``CaseNotFound`` otherwise."""
+    from layers.services.workflow import CaseNotFound
+
+    case = case_get(officer=officer, tracking_no=tracking_no)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise CaseNotFound("No such attachment.")
+    return attachment
+
+
+def teams_for_assignment(complaint: Complaint) -> QuerySet:
+    """Teams a case may be assigned to by hand: the active teams of its district."""
+    return Team.objects.filter(district_id=complaint.district_id, is_active=True).select_related(
+        "subdistrict"
+    )
+
+
+def notifications_for(*, officer, unread_only: bool = False) -> QuerySet:
+    qs = Notification.objects.filter(recipient=officer).select_related("complaint")
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")

@@ -1,0 +1,206 @@
+"""Telling officers about cases: an in-app ``Notification`` for each, and an e-mail.
+
+Messages carry no personal data: the tracking number, the category, the sub-district and a
+link to the case page, nothing about the complainant or the accused party. E-mails are sent
+only after the transaction that made the change commits (a refused or rolled-back change tells
+nobody); the in-app rows are written in that transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from layers.models import (
+    Complaint,
+    ForwardTarget,
+    Notification,
+    Officer,
+    Role,
+    RoleAssignment,
+    Team,
+)
+
+logger = logging.getLogger(__name__)
+
+# Events, for the wording.
+EVENT_TEAM_ASSIGNED = "team_assigned"
+EVENT_DISTRICT_QUEUE = "district_queue"
+EVENT_FORWARDED = "forwarded"
+EVENT_BACK_AT_DISTRICT = "back_at_district"
+
+
+def case_url(complaint: Complaint) -> str:
+    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    try:
+        path = reverse("case_detail", args=[complaint.tracking_no])
+    except NoReverseMatch:  # a deployment without the case pages (e.g. an API-only one)
+        path = f"/cases/{complaint.tracking_no}/"
+    return base + path
+
+
+def _summary(complaint: Complaint) -> dict:
+    subdistrict = complaint.subdistrict
+    return {
+        "no": complaint.tracking_no,
+        "category": complaint.category.name_th,
+        "subdistrict": subdistrict.name_th,
+        "district": subdistrict.district.name_th if subdistrict.district_id else "",
+    }
+
+
+def _wording(event: str, complaint: Complaint, *, team: Team | None = None) -> tuple[str, str]:
+    """(e-mail subject, one-line message) in the site's language."""
+    s = _summary(complaint)
+    if event == EVENT_TEAM_ASSIGNED:
+        line = _(
+            "Case %(no)s (%(category)s, sub-district %(subdistrict)s) was assigned to your "
+            "team %(team)s."
+        ) % {**s, "team": team.name if team else ""}
+    elif event == EVENT_DISTRICT_QUEUE:
+        line = (
+            _(
+                "Case %(no)s (%(category)s, sub-district %(subdistrict)s) is in the queue of the "
+                "district centre of %(district)s: no team covers that sub-district."
+            )
+            % s
+        )
+    elif event == EVENT_FORWARDED:
+        line = (
+            _("Case %(no)s (%(category)s, sub-district %(subdistrict)s) was forwarded to you.") % s
+        )
+    else:
+        line = (
+            _(
+                "Case %(no)s (%(category)s, sub-district %(subdistrict)s) is back with the "
+                "district level and needs work."
+            )
+            % s
+        )
+    subject = _("[Damrong GIS] %(line)s") % {"line": line}
+    return subject[:200], line[:300]
+
+
+def notification_send(
+    *,
+    complaint: Complaint,
+    recipients: Iterable[Officer],
+    event: str,
+    team: Team | None = None,
+    extra_emails: Iterable[str] = (),
+    exclude: Officer | None = None,
+) -> list[Notification]:
+    """One in-app notification per recipient and one e-mail per address, after commit."""
+    people = {o.pk: o for o in recipients if o.is_active}
+    if exclude is not None:
+        people.pop(exclude.pk, None)
+    # Stored and mailed in the site's language (Thai), whatever the actor's page language.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, line = _wording(event, complaint, team=team)
+        body = "\n\n".join([line, _("Open the case: %(url)s") % {"url": case_url(complaint)}])
+    rows = Notification.objects.bulk_create(
+        [Notification(recipient=o, complaint=complaint, message=line) for o in people.values()]
+    )
+    addresses = sorted({o.email for o in people.values() if o.email} | set(extra_emails) - {""})
+    if addresses:
+        tracking_no = complaint.tracking_no
+        transaction.on_commit(lambda: _mail(subject, body, addresses, tracking_no))
+    return rows
+
+
+def _mail(subject: str, body: str, addresses: list[str], tracking_no: str) -> None:
+    # One message per address: members of a team do not see each other's addresses.
+    for address in addresses:
+        try:
+            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send()
+        except Exception:  # noqa: BLE001 - a mail outage must not undo or fail the change
+            logger.warning("notification e-mail for case %s could not be sent", tracking_no)
+
+
+def _team_members(team: Team):
+    return Officer.objects.filter(memberships__team=team, is_active=True)
+
+
+def _district_officers(district_code: str):
+    return Officer.objects.filter(
+        roles__role=Role.DISTRICT_OFFICER,
+        roles__district_id=district_code,
+        roles__is_active=True,
+        is_active=True,
+    ).distinct()
+
+
+def notify_team_assigned(*, complaint: Complaint, team: Team, actor=None):
+    return notification_send(
+        complaint=complaint,
+        recipients=_team_members(team),
+        event=EVENT_TEAM_ASSIGNED,
+        team=team,
+        extra_emails=[team.email] if team.email else [],
+        exclude=actor,
+    )
+
+
+def notify_district_queue(*, complaint: Complaint, actor=None):
+    return notification_send(
+        complaint=complaint,
+        recipients=_district_officers(complaint.district_id),
+        event=EVENT_DISTRICT_QUEUE,
+        exclude=actor,
+    )
+
+
+def notify_forwarded(*, complaint: Complaint, actor=None):
+    """The receiving level's officers; an outside agency has no account (nobody to tell)."""
+    if complaint.forwarded_to == ForwardTarget.PROVINCE:
+        ids = RoleAssignment.objects.filter(
+            role=Role.PROVINCE_OFFICER, province_id=complaint.province_id, is_active=True
+        ).values("officer_id")
+    elif complaint.forwarded_to == ForwardTarget.CENTRAL:
+        ids = RoleAssignment.objects.filter(role=Role.CENTRAL_OFFICER, is_active=True).values(
+            "officer_id"
+        )
+    else:
+        return []
+    return notification_send(
+        complaint=complaint,
+        recipients=Officer.objects.filter(pk__in=ids),
+        event=EVENT_FORWARDED,
+        exclude=actor,
+    )
+
+
+def notify_back_at_district(*, complaint: Complaint, actor=None):
+    """Sent back down or reopened: the team if it has one, otherwise the district officers."""
+    team = complaint.assigned_team
+    if team is not None:
+        return notification_send(
+            complaint=complaint,
+            recipients=_team_members(team),
+            event=EVENT_BACK_AT_DISTRICT,
+            team=team,
+            extra_emails=[team.email] if team.email else [],
+            exclude=actor,
+        )
+    return notification_send(
+        complaint=complaint,
+        recipients=_district_officers(complaint.district_id),
+        event=EVENT_BACK_AT_DISTRICT,
+        exclude=actor,
+    )
+
+
+@transaction.atomic
+def notifications_mark_read(*, officer, ids: Iterable[int] | None = None) -> int:
+    """Mark the officer's own notifications read (all unread ones when ``ids`` is None)."""
+    qs = Notification.objects.filter(recipient=officer, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=[int(i) for i in ids])
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,793 @@
+"""The case workflow: status changes, assignment, forwarding, notes, attachments.
+
+Every write here:
+
+* checks that the actor may see the case (``complaints_visible_to``: otherwise ``CaseNotFound``,
+  a 404 — a case outside the jurisdiction is not revealed), then that they may act on it at all
+  (``case_capacities``: otherwise ``ActionForbidden``, a 403);
+* checks the version the actor saw (``StaleVersion``, a 409), then the transition table below
+  (``TransitionRefused``, a 409: the case's current state refuses the action), then the actor's
+  capacity for that row of the table (``ActionForbidden``, 403), then the input
+  (``ValidationError`` naming the field, a 400);
+* updates the row with ``UPDATE ... WHERE id = %s AND version = %s`` and writes the history row
+  in the same transaction; a concurrent change between the check and the update makes the
+  update match nothing, and the whole call is refused as stale with nothing written.
+
+Notifications (in-app and e-mail) go out only once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from layers.models import (
+    Attachment,
+    AttachmentKind,
+    CaseNote,
+    CloseResult,
+    Complaint,
+    ComplaintHistory,
+    ForwardTarget,
+    HistoryKind,
+    Status,
+    Team,
+)
+from layers.selectors.scope import (
+    CAPACITY_DISTRICT,
+    CAPACITY_HOLDER,
+    CAPACITY_TEAM,
+    case_capacities,
+    complaints_visible_to,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- Errors ----------------------------------------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """A refused workflow action. ``message`` is for people; ``code`` for programs."""
+
+    code = "refused"
+
+    def __init__(self, message: str, *, complaint: Complaint | None = None):
+        super().__init__(message)
+        self.message = message
+        # The case as it is now (for "stale" and "refused": show the officer the current state).
+        self.complaint = complaint
+
+
+class CaseNotFound(WorkflowError):
+    """No such case, or outside the actor's jurisdiction (HTTP 404: existence is not revealed)."""
+
+    code = "not_found"
+
+
+class ActionForbidden(WorkflowError):
+    """The actor sees the case but may not take this action on it (HTTP 403)."""
+
+    code = "forbidden"
+
+
+class TransitionRefused(WorkflowError):
+    """The case's current status does not allow the action (HTTP 409)."""
+
+    code = "transition_refused"
+
+
+class StaleVersion(WorkflowError):
+    """The case changed since the actor loaded it (HTTP 409); nothing was written."""
+
+    code = "stale_version"
+
+
+# --- The transition table --------------------------------------------------------------------
+
+# Actions, as named in the API and the forms.
+START = "start"
+ASSIGN = "assign"
+FORWARD = "forward"
+RETURN = "return"
+CLOSE = "close"
+REOPEN = "reopen"
+NOTE = "note"
+ACTIONS = (START, ASSIGN, FORWARD, RETURN, CLOSE, REOPEN, NOTE)
+
+D, T, H = CAPACITY_DISTRICT, CAPACITY_TEAM, CAPACITY_HOLDER
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    from_status: str
+    # The status after the action. ``to_status_no_team`` (when set) applies instead to a case
+    # that has no team: a case sent back down or reopened goes to its team if it has one,
+    # otherwise to the district centre's own queue / desk.
+    to_status: str
+    by: frozenset[str]
+    to_status_no_team: str | None = None
+
+    def target(self, complaint: Complaint) -> str:
+        if self.to_status_no_team and complaint.assigned_team_id is None:
+            return self.to_status_no_team
+        return self.to_status
+
+
+def _t(action, from_status, to_status, by, no_team=None):
+    return Transition(action, from_status, to_status, frozenset(by), no_team)
+
+
+R, A, P, F_, C = (
+    Status.RECEIVED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.FORWARDED,
+    Status.CLOSED,
+)
+
+# Every allowed (action, from status) pair, with who may take it. Anything not listed is refused.
+# "district" = the case district's officers/chiefs, "team" = members of the assigned team,
+# "holder" = whoever holds the case (the province or central level while it is forwarded up to
+# them, otherwise the district); see ``layers.selectors.scope.case_capacities``.
+TRANSITIONS: tuple[Transition, ...] = (
+    # The district works a queue case itself; a team starts what it was given.
+    _t(START, R, P, {D}),
+    _t(START, A, P, {D, T}),
+    # Manual (re)assignment to a team of the case's district; a reason when a team had it.
+    _t(ASSIGN, R, A, {D}),
+    _t(ASSIGN, A, A, {D}),
+    _t(ASSIGN, P, A, {D}),
+    # Forward to the province, to central, or to another agency (with its name).
+    _t(FORWARD, R, F_, {D}),
+    _t(FORWARD, A, F_, {D}),
+    _t(FORWARD, P, F_, {D}),
+    # The receiving level sends it back down: to the team if it has one, else the district queue.
+    # For an agency the district itself takes it back (the agency has answered or declined).
+    _t(RETURN, F_, A, {H}, no_team=R),
+    # Closing needs a result and a note.
+    _t(CLOSE, R, C, {D}),
+    _t(CLOSE, A, C, {D, T}),
+    _t(CLOSE, P, C, {D, T}),
+    _t(CLOSE, F_, C, {H}),
+    # Reopening needs a reason; the case goes back to the district level: to its team
+    # ("assigned", to be started again) or, without a team, to the district's own desk.
+    _t(REOPEN, C, A, {D, H}, no_team=P),
+    # Notes change no status.
+    _t(NOTE, R, R, {D}),
+    _t(NOTE, A, A, {D, T}),
+    _t(NOTE, P, P, {D, T}),
+    _t(NOTE, F_, F_, {D, H}),
+    _t(NOTE, C, C, {D, H}),
+)
+TRANSITION_INDEX: dict[tuple[str, str], Transition] = {
+    (t.action, t.from_status): t for t in TRANSITIONS
+}
+assert len(TRANSITION_INDEX) == len(TRANSITIONS), "one row per (action, from status)"
+
+
+def transition_for(action: str, from_status: str) -> Transition | None:
+    return TRANSITION_INDEX.get((action, from_status))
+
+
+def actions_available(*, complaint: Complaint, officer) -> list[str]:
+    """The actions ``officer`` may take on ``complaint`` as it is now (for forms and the API)."""
+    caps = case_capacities(officer, complaint)
+    if not caps:
+        return []
+    return [
+        action
+        for action in ACTIONS
+        if (row := transition_for(action, complaint.status)) is not None and row.by & caps
+    ]
+
+
+# --- Shared steps ----------------------------------------------------------------------------
+
+
+def _version(expected_version) -> int:
+    try:
+        value = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"version": _("The version of the case you saw is required (a whole number).")}
+        ) from None
+    if value < 1:
+        raise ValidationError({"version": _("The version must be a positive whole number.")})
+    return value
+
+
+def _text(value, field: str, message: str, *, required: bool = True, max_length=None) -> str:
+    text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
+    if required and not text:
+        raise ValidationError({field: message})
+    if max_length and len(text) > max_length:
+        raise ValidationError({field: _("At most %(n)d characters, please.") % {"n": max_length}})
+    return text
+
+
+def _check(*, complaint: Complaint, actor, expected_version, action: str):
+    """Load the current row and run every check that does not depend on the input.
+
+    Returns (the current case, its transition row, the version the actor saw).
+    """
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise CaseNotFound(_("No such case."))
+    pk = complaint.pk if isinstance(complaint, Complaint) else complaint
+    current = complaints_visible_to(officer=actor).filter(pk=pk).first()
+    if current is None:
+        raise CaseNotFound(_("No such case."))
+    caps = case_capacities(actor, current)
+    if not caps:
+        raise ActionForbidden(
+            _("Your role may read this case but not change it."), complaint=current
+        )
+    version = _version(expected_version)
+    if current.version != version:
+        raise StaleVersion(_stale_message(current, version), complaint=current)
+    row = transition_for(action, current.status)
+    if row is None:
+        raise TransitionRefused(
+            _("A case that is “%(status)s” cannot be given the action “%(action)s”.")
+            % {"status": current.get_status_display(), "action": action_label(action)},
+            complaint=current,
+        )
+    if not row.by & caps:
+        raise ActionForbidden(
+            _("You may not %(action)s this case while it is “%(status)s”.")
+            % {"action": action_label(action), "status": current.get_status_display()},
+            complaint=current,
+        )
+    return current, row, version
+
+
+def _stale_message(current: Complaint, seen: int) -> str:
+    return _(
+        "This case was changed by someone else since you opened it (you saw version "
+        "%(seen)d, it is now version %(now)d, status “%(status)s”). Nothing was saved: "
+        "check the current state and try again."
+    ) % {"seen": seen, "now": current.version, "status": current.get_status_display()}
+
+
+def _write(
+    *,
+    current: Complaint,
+    version: int,
+    actor,
+    kind: str,
+    to_status: str,
+    note: str = "",
+    from_value: str = "",
+    to_value: str = "",
+    **fields,
+) -> Complaint:
+    """The conditional UPDATE and its history row; refreshes and returns the case."""
+    now = timezone.now()
+    if to_status != current.status:
+        fields["status_changed_at"] = now
+    updated = Complaint.objects.filter(pk=current.pk, version=version).update(
+        status=to_status, version=F("version") + 1, updated_at=now, **fields
+    )
+    if updated != 1:
+        # Someone wrote between our read and this UPDATE; the atomic block rolls back.
+        fresh = Complaint.objects.get(pk=current.pk)
+        raise StaleVersion(_stale_message(fresh, version), complaint=fresh)
+    ComplaintHistory.objects.create(
+        complaint=current,
+        kind=kind,
+        from_status=current.status,
+        to_status=to_status,
+        from_value=from_value[:200],
+        to_value=to_value[:200],
+        note=note,
+        actor=actor,
+        at=now,
+    )
+    current.refresh_from_db()
+    logger.info("case %s: %s by officer %s", current.tracking_no, kind, actor.pk)
+    return current
+
+
+def action_label(action: str) -> str:
+    return {
+        START: _("start work on"),
+        ASSIGN: _("assign"),
+        FORWARD: _("forward"),
+        RETURN: _("send back down"),
+        CLOSE: _("close"),
+        REOPEN: _("reopen"),
+        NOTE: _("add a note to"),
+    }.get(action, action)
+
+
+def sla_days_for(complaint: Complaint) -> int | None:
+    """Days to close for the case's category: the sub-category's, else the main category's."""
+    if complaint.subcategory_id and complaint.subcategory.effective_sla_days:
+        return complaint.subcategory.effective_sla_days
+    return complaint.category.sla_days
+
+
+# --- The actions -----------------------------------------------------------------------------
+
+MAX_NOTE = 5000
+
+
+@transaction.atomic
+def complaint_start(*, complaint, actor, expected_version, note: str = "") -> Complaint:
+    """Start work: received (district desk) or assigned (team) → in progress."""
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=START
+    )
+    note = _text(note, "note", "", required=False, max_length=MAX_NOTE)
+    return _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.STATUS,
+        to_status=row.target(current),
+        note=note,
+    )
+
+
+@transaction.atomic
+def complaint_assign(*, complaint, actor, expected_version, team, reason: str = "") -> Complaint:
+    """Assign the case by hand to a team of its district (a reason is required to take it away
+    from a team that had it). The team's members are told."""
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=ASSIGN
+    )
+    team_id = team.pk if isinstance(team, Team) else team
+    try:
+        team_obj = Team.objects.get(pk=int(team_id), is_active=True) if team_id else None
+    except (TypeError, ValueError, Team.DoesNotExist):
+        team_obj = None
+    if team_obj is None:
+        raise ValidationError({"team": _("Choose an active sub-district team.")})
+    if team_obj.district_id != current.district_id:
+        raise ValidationError(
+            {
+                "team": _("The team must belong to the case's district (%(code)s).")
+                % {"code": current.district_id}
+            }
+        )
+    previous = current.assigned_team
+    if previous is not None and previous.pk == team_obj.pk and current.status == Status.ASSIGNED:
+        raise ValidationError({"team": _("The case is already assigned to this team.")})
+    reason = _text(
+        reason,
+        "reason",
+        _("Give a reason for taking the case from %(team)s.")
+        % {"team": previous.name if previous else ""},
+        required=previous is not None,
+        max_length=MAX_NOTE,
+    )
+    result = _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.REASSIGNED if previous is not None else HistoryKind.ASSIGNED,
+        to_status=row.target(current),
+        note=reason,
+        from_value=previous.name if previous else "",
+        to_value=team_obj.name,
+        assigned_team=team_obj,
+    )
+    from layers.services.notifications import notify_team_assigned
+
+    notify_team_assigned(complaint=result, team=team_obj, actor=actor)
+    return result
+
+
+@transaction.atomic
+def complaint_forward(
+    *, complaint, actor, expected_version, target: str, note: str, agency: str = ""
+) -> Complaint:
+    """Forward to the province centre, the central level, or another agency (named)."""
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=FORWARD
+    )
+    if target not in ForwardTarget.values:
+        raise ValidationError(
+            {"target": _("Choose where to forward the case: province, central or agency.")}
+        )
+    agency = _text(agency, "agency", "", required=False, max_length=200)
+    if target == ForwardTarget.AGENCY and not agency:
+        raise ValidationError({"agency": _("Name the agency the case is forwarded to.")})
+    if target != ForwardTarget.AGENCY:
+        agency = ""
+    note = _text(
+        note, "note", _("Say why the case is forwarded and what is asked."), max_length=MAX_NOTE
+    )
+    label = agency or ForwardTarget(target).label
+    result = _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.FORWARDED,
+        to_status=row.target(current),
+        note=note,
+        to_value=str(label),
+        forwarded_to=target,
+        forwarded_agency=agency,
+    )
+    from layers.services.notifications import notify_forwarded
+
+    notify_forwarded(complaint=result, actor=actor)
+    return result
+
+
+@transaction.atomic
+def complaint_return(*, complaint, actor, expected_version, reason: str) -> Complaint:
+    """Send a forwarded case back down to the district: to its team ("assigned") or, without a
+    team, to the district centre's queue ("received")."""
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=RETURN
+    )
+    reason = _text(reason, "reason", _("Say why the case is sent back down."), max_length=MAX_NOTE)
+    previous = current.forwarded_agency or current.get_forwarded_to_display()
+    result = _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.RETURNED,
+        to_status=row.target(current),
+        note=reason,
+        from_value=str(previous),
+        to_value=current.district_id,
+        forwarded_to="",
+        forwarded_agency="",
+    )
+    from layers.services.notifications import notify_back_at_district
+
+    notify_back_at_district(complaint=result, actor=actor)
+    return result
+
+
+@transaction.atomic
+def complaint_close(*, complaint, actor, expected_version, result: str, note: str) -> Complaint:
+    """Close the case (ยุติเรื่อง) with a result and a note."""
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=CLOSE
+    )
+    if result not in CloseResult.values:
+        raise ValidationError(
+            {
+                "result": _("Choose the result: %(choices)s.")
+                % {"choices": ", ".join(CloseResult.values)}
+            }
+        )
+    note = _text(note, "note", _("Write a closing note."), max_length=MAX_NOTE)
+    now = timezone.now()
+    # forwarded_to stays: it records which level closed a forwarded case (and may reopen it).
+    return _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.CLOSED,
+        to_status=row.target(current),
+        note=note,
+        to_value=result,
+        close_result=result,
+        close_note=note,
+        closed_at=now,
+    )
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Complaint:
+    """Reopen a closed case: back to its team ("assigned") or the district desk ("in progress").
+
+    The due date starts again from the reopening with the category's SLA: a reopened case is new
+    work, and keeping the old date would make it overdue at once and drown the overdue list.
+    The first receipt date still orders the backlog, so a long-running case stays at its top.
+    """
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=REOPEN
+    )
+    reason = _text(reason, "reason", _("Give the reason for reopening."), max_length=MAX_NOTE)
+    days = sla_days_for(current)
+    now = timezone.now()
+    result = _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.REOPENED,
+        to_status=row.target(current),
+        note=reason,
+        from_value=current.close_result,
+        close_result="",
+        close_note="",
+        closed_at=None,
+        forwarded_to="",
+        forwarded_agency="",
+        due_at=now + timedelta(days=days) if days else None,
+    )
+    from layers.services.notifications import notify_back_at_district
+
+    notify_back_at_district(complaint=result, actor=actor)
+    return result
+
+
+# --- Notes and attachments -------------------------------------------------------------------
+
+MAX_FILES_PER_NOTE = 10
+
+# Leading bytes of each accepted type. The name and the browser's content type are not trusted.
+_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg", AttachmentKind.PHOTO),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png", AttachmentKind.PHOTO),
+    (b"%PDF-", "application/pdf", ".pdf", AttachmentKind.DOCUMENT),
+)
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    file: object
+    original_name: str
+    content_type: str
+    extension: str
+    kind: str
+    size: int
+
+
+def _sniff(head: bytes):
+    for magic, content_type, ext, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return content_type, ext, kind
+    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", ".webp", AttachmentKind.PHOTO
+    return None
+
+
+def attachments_validate(files) -> list[CheckedFile]:
+    """Check uploaded files by content (JPEG, PNG, WebP, PDF) and size; nothing is written.
+
+    Raises ``ValidationError({"files": ...})`` naming the first bad file.
+    """
+    files = [f for f in (files or ()) if f is not None]
+    if len(files) > MAX_FILES_PER_NOTE:
+        raise ValidationError(
+            {"files": _("At most %(n)d files at a time.") % {"n": MAX_FILES_PER_NOTE}}
+        )
+    limit = settings.ATTACHMENT_MAX_BYTES
+    checked = []
+    for f in files:
+        name = Path(getattr(f, "name", "") or "file").name[:200]
+        size = getattr(f, "size", None)
+        if size is None:
+            f.seek(0, 2)
+            size = f.tell()
+        if size > limit:
+            raise ValidationError(
+                {
+                    "files": _("“%(name)s” is %(size).1f MB; the limit is %(limit).1f MB per file.")
+                    % {"name": name, "size": size / 1048576, "limit": limit / 1048576}
+                }
+            )
+        if size == 0:
+            raise ValidationError({"files": _("“%(name)s” is empty.") % {"name": name}})
+        f.seek(0)
+        head = f.read(16)
+        f.seek(0)
+        sniffed = _sniff(head)
+        if sniffed is None:
+            raise ValidationError(
+                {
+                    "files": _(
+                        "“%(name)s” is not a JPEG, PNG or WebP photo or a PDF document "
+                        "(checked by its content, not its name)."
+                    )
+                    % {"name": name}
+                }
+            )
+        content_type, ext, kind = sniffed
+        checked.append(CheckedFile(f, name, content_type, ext, kind, size))
+    return checked
+
+
+def _attachments_save(*, complaint, checked: list[CheckedFile], actor, note, saved: list[str]):
+    for item in checked:
+        attachment = Attachment(
+            complaint=complaint,
+            note=note,
+            kind=item.kind,
+            original_name=item.original_name,
+            content_type=item.content_type,
+            size_bytes=item.size,
+            uploaded_by=actor,
+        )
+        # The stored name takes the extension of the detected type, not the uploaded name's.
+        attachment.file.save(f"upload{item.extension}", item.file, save=False)
+        saved.append(attachment.file.name)
+        attachment.save()
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("could not remove an orphan attachment file")
+
+
+def attachments_create(*, complaint: Complaint, files, actor, note: CaseNote | None = None):
+    """Attach files to a case the caller has already checked access to (e.g. at intake).
+
+    Validates all files first (nothing written when one is bad). Files written to disk are
+    removed again if the surrounding transaction fails before this returns. Call it inside the
+    caller's transaction.
+    """
+    checked = attachments_validate(files)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            _attachments_save(
+                complaint=complaint, checked=checked, actor=actor, note=note, saved=saved
+            )
+    except BaseException:
+        _delete_files(saved)
+        raise
+    return saved
+
+
+def complaint_add_note(
+    *,
+    complaint,
+    actor,
+    expected_version,
+    text: str,
+    visit_location: Point | None = None,
+    visit_accuracy_m: float | None = None,
+    files=(),
+) -> Complaint:
+    """A progress note, with the GPS position of the visit and photos or documents if any.
+
+    Everything or nothing: a bad file, position or text refuses the whole note, and no file is
+    left on disk.
+    """
+    saved: list[str] = []
+    try:
+        return _add_note(
+            complaint=complaint,
+            actor=actor,
+            expected_version=expected_version,
+            text=text,
+            visit_location=visit_location,
+            visit_accuracy_m=visit_accuracy_m,
+            files=files,
+            saved=saved,
+        )
+    except BaseException:
+        _delete_files(saved)
+        raise
+
+
+@transaction.atomic
+def _add_note(
+    *, complaint, actor, expected_version, text, visit_location, visit_accuracy_m, files, saved
+) -> Complaint:
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=NOTE
+    )
+    text = _text(text, "text", _("Write the note."), max_length=MAX_NOTE)
+    location = _visit_location(visit_location)
+    accuracy = _accuracy(visit_accuracy_m)
+    if accuracy is not None and location is None:
+        raise ValidationError({"visit_location": _("A GPS accuracy was given without a position.")})
+    checked = attachments_validate(files)
+    result = _write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.NOTE,
+        to_status=row.target(current),
+        note=text,
+        to_value=(_("%(n)d file(s)") % {"n": len(checked)}) if checked else "",
+    )
+    note = CaseNote.objects.create(
+        complaint=result,
+        author=actor,
+        text=text,
+        visit_location=location,
+        visit_accuracy_m=accuracy,
+    )
+    _attachments_save(complaint=result, checked=checked, actor=actor, note=note, saved=saved)
+    return result
+
+
+def _visit_location(value) -> Point | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, Point):
+        raise ValidationError({"visit_location": _("The visit position must be a point.")})
+    point = value if value.srid in (None, 4326) else value.transform(4326, clone=True)
+    lon, lat = point.x, point.y
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
+        raise ValidationError(
+            {"visit_location": _("The visit position is not a valid latitude/longitude.")}
+        )
+    return Point(lon, lat, srid=4326)
+
+
+def _accuracy(value) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if not (0 <= number < 100_000):
+        raise ValidationError(
+            {"visit_accuracy_m": _("GPS accuracy must be a number of metres (0 or more).")}
+        )
+    return number
+
+
+# --- One entry point for adapters (API, pages) -----------------------------------------------
+
+
+def complaint_act(*, complaint, actor, action: str, expected_version, data, files=()) -> Complaint:
+    """Dispatch an action named in a request to its service, with the request's fields.
+
+    ``data`` is a mapping (a QueryDict or a JSON object). Used by ``api/cases.py`` and the case
+    page so that both accept the same fields: ``note``, ``reason``, ``team``, ``target``,
+    ``agency``, ``result``, ``text``, ``visit_lat``, ``visit_lon``, ``visit_accuracy_m``.
+    """
+    common = dict(complaint=complaint, actor=actor, expected_version=expected_version)
+    get = data.get
+    if action == START:
+        return complaint_start(**common, note=get("note", ""))
+    if action == ASSIGN:
+        return complaint_assign(**common, team=get("team"), reason=get("reason", ""))
+    if action == FORWARD:
+        return complaint_forward(
+            **common,
+            target=get("target", ""),
+            agency=get("agency", ""),
+            note=get("note", ""),
+        )
+    if action == RETURN:
+        return complaint_return(**common, reason=get("reason", ""))
+    if action == CLOSE:
+        return complaint_close(**common, result=get("result", ""), note=get("note", ""))
+    if action == REOPEN:
+        return complaint_reopen(**common, reason=get("reason", ""))
+    if action == NOTE:
+        return complaint_add_note(
+            **common,
+            text=get("text", "") or get("note", ""),
+            visit_location=_point_from(get("visit_lat"), get("visit_lon")),
+            visit_accuracy_m=get("visit_accuracy_m"),
+            files=files,
+        )
+    raise ValidationError(
+        {"action": _("Unknown action; use one of: %(actions)s.") % {"actions": ", ".join(ACTIONS)}}
+    )
+
+
+def _point_from(lat, lon) -> Point | None:
+    if (lat in (None, "")) and (lon in (None, "")):
+        return None
+    try:
+        lat_f, lon_f = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"visit_location": _("Give both visit_lat and visit_lon as numbers.")}
+        ) from None
+    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
+        raise ValidationError(
+            {"visit_location": _("The visit position is not a valid latitude/longitude.")}
+        )
+    return Point(lon_f, lat_f, srid=4326)

@@ -1,0 +1,188 @@
+"""Reads for the sub-district team's phone page: "my cases" as a list and as map points.
+
+"My cases" are the cases assigned to the officer's teams, inside what the jurisdiction scope
+(``complaints_visible_to``) lets them see. Open cases come first; a few recently closed ones
+follow so that a team sees what it just finished.
+
+Distances are computed by PostGIS on the geography type (``ST_Distance(a::geography,
+b::geography)``: metres on the WGS 84 spheroid), not in the browser, so that "nearest first" is
+the database's ORDER BY and the list can be cut at a limit.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db.models import PointField
+from django.contrib.gis.geos import Point
+from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from layers.models import Complaint, Role, Status, Team
+from layers.selectors.scope import complaints_visible_to, jurisdiction_for
+
+OPEN_LIMIT = 200  # a team with more open cases than this has a bigger problem than a list
+CLOSED_LIMIT = 20
+MAP_LIMIT = 1000
+SORTS = ("oldest", "nearest")
+
+
+def officer_team_ids(officer) -> frozenset[int]:
+    """The active teams the officer is a member of (as a team member role)."""
+    j = jurisdiction_for(officer)
+    return j.team_ids if Role.TEAM_MEMBER in j.roles else frozenset()
+
+
+def officer_teams(*, officer) -> list[Team]:
+    return list(
+        Team.objects.filter(pk__in=officer_team_ids(officer)).select_related(
+            "subdistrict", "district"
+        )
+    )
+
+
+def team_cases(*, officer) -> QuerySet:
+    """Every case of the officer's teams that the scope lets them see (open and closed)."""
+    team_ids = officer_team_ids(officer)
+    if not team_ids:
+        return Complaint.objects.none()
+    return complaints_visible_to(officer=officer).filter(assigned_team_id__in=team_ids)
+
+
+def _geography(expression):
+    return Cast(expression, output_field=PointField(srid=4326, geography=True))
+
+
+def geography_distance(point: Point):
+    """Metres from the case's incident point to ``point``, on the spheroid (geography)."""
+    return Func(
+        _geography("location"),
+        _geography(Value(point, output_field=PointField(srid=4326))),
+        function="ST_Distance",
+        output_field=FloatField(),
+    )
+
+
+_LIST_FIELDS = (
+    "id",
+    "tracking_no",
+    "version",
+    "status",
+    "title",
+    "category_name",
+    "subcategory_name",
+    "subcategory_text",
+    "subdistrict_name",
+    "received_at",
+    "due_at",
+    "lat",
+    "lon",
+    "distance_m",
+)
+
+
+def _list_queryset(qs: QuerySet, near: Point | None) -> QuerySet:
+    return qs.annotate(
+        category_name=F("category__name_th"),
+        subcategory_name=F("subcategory__name_th"),
+        subdistrict_name=F("subdistrict__name_th"),
+        lat=Func("location", function="ST_Y", output_field=FloatField()),
+        lon=Func("location", function="ST_X", output_field=FloatField()),
+        distance_m=geography_distance(near) if near is not None else Value(None, FloatField()),
+    ).values(*_LIST_FIELDS)
+
+
+def team_case_list_querysets(
+    *, officer, near: Point | None = None, sort: str = "oldest"
+) -> tuple[QuerySet, QuerySet]:
+    """The two queries behind "my cases": open cases (nearest or oldest first) and recently
+    closed ones (latest first). Exposed apart from ``team_case_list`` for the benchmark."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}")
+    if sort == "nearest" and near is None:
+        sort = "oldest"
+    base = team_cases(officer=officer)
+    # Served by the partial index complaint_team_open (assigned_team, received_at) WHERE open.
+    open_qs = _list_queryset(base.filter(~Q(status=Status.CLOSED)), near)
+    if sort == "nearest":
+        open_qs = open_qs.order_by("distance_m", "received_at", "id")
+    else:
+        open_qs = open_qs.order_by("received_at", "id")
+    closed_qs = _list_queryset(base.filter(status=Status.CLOSED), near).order_by(
+        F("closed_at").desc(nulls_last=True), "-id"
+    )
+    return open_qs[:OPEN_LIMIT], closed_qs[:CLOSED_LIMIT]
+
+
+def team_case_list(*, officer, near: Point | None = None, sort: str = "oldest") -> dict:
+    """ "My cases": ``{"open": [...], "closed": [...], "sort": ..., "open_total": n}``; each
+    case a dict with its numbers, names, position, overdue flag and distance in metres (None
+    without a position)."""
+    if sort == "nearest" and near is None:
+        sort = "oldest"
+    open_qs, closed_qs = team_case_list_querysets(officer=officer, near=near, sort=sort)
+    now = timezone.now()
+    open_rows = list(open_qs)
+    for row in open_rows:
+        row["overdue"] = bool(row["due_at"] and row["due_at"] < now)
+    closed_rows = list(closed_qs)
+    for row in closed_rows:
+        row["overdue"] = False
+    open_total = len(open_rows)
+    if open_total == OPEN_LIMIT:
+        open_total = team_cases(officer=officer).filter(~Q(status=Status.CLOSED)).count()
+    return {"open": open_rows, "closed": closed_rows, "sort": sort, "open_total": open_total}
+
+
+def team_case_map_queryset(*, officer) -> QuerySet:
+    """Open cases of the officer's teams as bare points for the map (oldest first)."""
+    now = timezone.now()
+    return (
+        team_cases(officer=officer)
+        .filter(~Q(status=Status.CLOSED))
+        .annotate(
+            lat=Func("location", function="ST_Y", output_field=FloatField()),
+            lon=Func("location", function="ST_X", output_field=FloatField()),
+            overdue=Case(
+                When(due_at__lt=Value(now), then=Value(True)),
+                default=Value(False),
+            ),
+            label=Coalesce(
+                Func(F("title"), Value(""), function="NULLIF"), F("category__name_th")
+            ),
+        )
+        .order_by("received_at", "id")
+        .values_list("tracking_no", "status", "label", "overdue", "lon", "lat")[:MAP_LIMIT]
+    )
+
+
+def team_case_map(*, officer) -> dict:
+    """The map data: a GeoJSON FeatureCollection of the team's open cases (no personal data)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": tracking_no,
+                "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                "properties": {
+                    "tracking_no": tracking_no,
+                    "status": status,
+                    "label": label,
+                    "overdue": overdue,
+                },
+            }
+            for tracking_no, status, label, overdue, lon, lat in team_case_map_queryset(
+                officer=officer
+            )
+        ],
+    }
+
+
+def team_case_get(*, officer, tracking_no: str) -> Complaint | None:
+    """One case of the officer's teams, or None (outside their teams or scope)."""
+    return (
+        team_cases(officer=officer)
+        .select_related("category", "subcategory", "subdistrict", "district", "province")
+        .filter(tracking_no=tracking_no)
+        .first()
+    )

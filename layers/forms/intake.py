@@ -1,0 +1,214 @@
+"""The officer's intake form: a complaint pinned on the map, with its attachments.
+
+The form parses and checks what the user typed (types, lengths, the citizen ID's check digit,
+attachment content and size) so every mistake shows next to its field at once; the rules of a
+complaint itself (category tree, "เรื่องอื่นๆ", a point inside Thailand) stay in
+``complaint_create``, whose errors are put back on the fields here. ``save`` writes the
+complaint and its files in one transaction: any error leaves no row and no file.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.gis.geos import Point
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from layers.models import Category, Channel, Complaint, Role
+from layers.selectors.intake import category_name
+from layers.selectors.scope import jurisdiction_for
+from layers.services.complaints import complaint_create
+from layers.services.workflow import attachments_create, attachments_validate
+from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
+
+# Who records complaints (seed 001: the district centre's officers; the province and central
+# levels take complaints too). Executives (governor, district chief) and GIS analysts read; team
+# members work the cases routed to them.
+INTAKE_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.CENTRAL_OFFICER})
+
+
+def officer_may_record(officer) -> bool:
+    if officer is None or not officer.is_authenticated:
+        return False
+    return bool(jurisdiction_for(officer).roles & INTAKE_ROLES) or officer.is_superuser
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class IntakeForm(forms.Form):
+    lat = forms.FloatField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        error_messages={"required": _("Pin the incident location on the map.")},
+    )
+    lon = forms.FloatField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        error_messages={"required": _("Pin the incident location on the map.")},
+    )
+    location_note = forms.CharField(label=_("Place description"), max_length=255, required=False)
+    category = forms.ModelChoiceField(
+        label=_("Main category"),
+        queryset=Category.objects.filter(parent__isnull=True, is_active=True),
+        to_field_name="code",
+        empty_label=_("— choose —"),
+    )
+    subcategory = forms.ModelChoiceField(
+        label=_("Sub-category"),
+        queryset=Category.objects.filter(parent__isnull=False, is_active=True),
+        to_field_name="code",
+        required=False,
+        empty_label=_("— choose —"),
+    )
+    subcategory_text = forms.CharField(
+        label=_("Sub-category (in words)"), max_length=200, required=False
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    complainant_name = forms.CharField(label=_("Complainant's name"), max_length=200)
+    complainant_citizen_id = forms.CharField(
+        label=_("Complainant's citizen ID"),
+        max_length=17,  # 13 digits + the dashes people type
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    complainant_phone = forms.CharField(
+        label=_("Complainant's phone"),
+        max_length=20,
+        required=False,
+        validators=[validate_thai_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    complainant_address = forms.CharField(
+        label=_("Complainant's address"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    accused_name = forms.CharField(label=_("Accused party"), max_length=200, required=False)
+    accused_detail = forms.CharField(
+        label=_("Accused party details"), max_length=300, required=False
+    )
+    title = forms.CharField(label=_("Subject"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachments = MultipleFileField(
+        label=_("Photos or scanned documents (JPEG, PNG, WebP, PDF)"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+        ),
+    )
+
+    # Service error keys that are not form fields, and where they are shown.
+    _SERVICE_FIELD_MAP = {"location": "lat", "files": "attachments"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].label_from_instance = category_name
+        self.fields["subcategory"].label_from_instance = category_name
+
+    def clean_complainant_citizen_id(self):
+        value = normalize_citizen_id(self.cleaned_data.get("complainant_citizen_id", ""))
+        if value:
+            validate_citizen_id(value)
+        return value
+
+    def clean_attachments(self):
+        uploads = self.cleaned_data.get("attachments") or []
+        # Checked here too (content and size) so a bad file shows beside the other errors.
+        try:
+            attachments_validate(uploads)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict.get("files", exc.messages)) from None
+        return uploads
+
+    def clean(self):
+        cleaned = super().clean()
+        category = cleaned.get("category")
+        subcategory = cleaned.get("subcategory")
+        if category is not None:
+            # The same rules as complaint_create, checked here too so that they show together
+            # with the other field errors instead of after them.
+            if category.is_other:
+                if not (cleaned.get("subcategory_text") or "").strip():
+                    self.add_error(
+                        "subcategory_text",
+                        _("For 'Other' (เรื่องอื่นๆ), write the sub-category in words."),
+                    )
+            elif subcategory is None:
+                self.add_error("subcategory", _("Choose a sub-category."))
+            elif subcategory.parent_id != category.pk:
+                self.add_error(
+                    "subcategory", _("This sub-category does not belong to the main category.")
+                )
+        return cleaned
+
+    def add_service_errors(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.error_dict.items():
+                field = self._SERVICE_FIELD_MAP.get(key, key)
+                if field not in self.fields:
+                    field = NON_FIELD_ERRORS
+                for error in errors:
+                    self.add_error(None if field == NON_FIELD_ERRORS else field, error)
+        else:
+            self.add_error(None, exc)
+
+    def save(self, *, officer) -> Complaint | None:
+        """Record the complaint and its attachments; None (with the errors on the form) when
+        the service refuses it. Nothing is written unless everything is."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        stored: list[str] = []
+        try:
+            with transaction.atomic():
+                complaint = complaint_create(
+                    location=Point(data["lon"], data["lat"], srid=4326),
+                    category=data["category"],
+                    subcategory=data["subcategory"],
+                    subcategory_text=data["subcategory_text"],
+                    channel=data["channel"],
+                    complainant_name=data["complainant_name"],
+                    complainant_citizen_id=data["complainant_citizen_id"],
+                    complainant_phone=data["complainant_phone"],
+                    complainant_address=data["complainant_address"],
+                    accused_name=data["accused_name"],
+                    accused_detail=data["accused_detail"],
+                    title=data["title"],
+                    description=data["description"],
+                    location_note=data["location_note"],
+                    created_by=officer,
+                )
+                stored = attachments_create(
+                    complaint=complaint, files=data["attachments"], actor=officer
+                )
+        except BaseException as exc:
+            # A database rollback does not remove files: the ones already stored go too.
+            for name in stored:
+                default_storage.delete(name)
+            if not isinstance(exc, ValidationError):
+                raise
+            self.add_service_errors(exc)
+            return None
+        return complaint

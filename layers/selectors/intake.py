@@ -1,0 +1,98 @@
+"""Reads for the intake form: the base map of the officer's area and the category tree."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db.models import FloatField, Func, Q, Value
+from django.utils.translation import get_language
+
+from boundaries.models import Province, Subdistrict
+from layers.models import Category
+from layers.selectors.scope import jurisdiction_for
+
+# Simplification tolerances in degrees: ~50 m keeps sub-district lines recognisable at the
+# zoom an officer pins at, and cuts the page weight several times; province outlines for the
+# national view only need ~1 km.
+SUBDISTRICT_TOLERANCE = 0.0005
+PROVINCE_TOLERANCE = 0.01
+
+
+class SimplifyPreserveTopology(Func):
+    # Django has no wrapper for it; preserve-topology keeps small sub-districts from vanishing.
+    function = "ST_SimplifyPreserveTopology"
+    output_field = GeometryField(srid=4326)
+
+
+def areas_geojson(queryset, *, tolerance: float, level: str) -> dict:
+    """A GeoJSON FeatureCollection of area polygons (code and Thai/English names)."""
+    rows = (
+        queryset.filter(geom__isnull=False)
+        .annotate(
+            simple=AsGeoJSON(
+                SimplifyPreserveTopology("geom", Value(tolerance, output_field=FloatField())),
+                precision=5,
+            )
+        )
+        .values_list("code", "name_th", "name_en", "simple")
+        .order_by("code")
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(geometry),
+                "properties": {"code": code, "name_th": th, "name_en": en, "level": level},
+            }
+            for code, th, en, geometry in rows
+        ],
+    }
+
+
+def intake_base_map(*, officer) -> dict:
+    """Boundaries drawn under the intake map: the sub-districts of the officer's districts or
+    provinces, or the provinces for an officer of the whole country."""
+    j = jurisdiction_for(officer)
+    if j.country:
+        return areas_geojson(Province.objects.all(), tolerance=PROVINCE_TOLERANCE, level="province")
+    q = Q(pk__in=[])
+    if j.provinces:
+        q |= Q(province_id__in=j.provinces)
+    if j.districts:
+        q |= Q(district_id__in=j.districts)
+    if j.subdistricts:
+        q |= Q(code__in=j.subdistricts)
+    return areas_geojson(
+        Subdistrict.objects.filter(q), tolerance=SUBDISTRICT_TOLERANCE, level="subdistrict"
+    )
+
+
+def category_name(category: Category) -> str:
+    """The category's name in the page's language (Thai unless the user chose English)."""
+    if (get_language() or "th").startswith("en") and category.name_en:
+        return category.name_en
+    return category.name_th
+
+
+def category_tree() -> list[dict]:
+    """Main categories with their active sub-categories, for the two linked selects."""
+    mains = list(
+        Category.objects.filter(parent__isnull=True, is_active=True).order_by("sort_order", "code")
+    )
+    subs: dict[int, list[dict]] = {}
+    for sub in Category.objects.filter(parent__isnull=False, is_active=True).order_by(
+        "sort_order", "code"
+    ):
+        subs.setdefault(sub.parent_id, []).append({"code": sub.code, "name": category_name(sub)})
+    return [
+        {
+            "code": main.code,
+            "name": category_name(main),
+            "is_other": main.is_other,
+            "children": subs.get(main.pk, []),
+        }
+        for main in mains
+    ]

@@ -1,0 +1,149 @@
+"""Intake: the officer records a complaint pinned on the map (issue 3, "Intake")."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from layers.forms.intake import IntakeForm, officer_may_record
+from layers.models import Complaint
+from layers.selectors.intake import category_tree, intake_base_map
+from layers.selectors.scope import complaints_visible_to, jurisdiction_for
+from layers.services.routing import routing_explain
+
+
+def _require_recorder(request):
+    if not officer_may_record(request.user):
+        raise PermissionDenied(_("Only district, province and central officers record cases."))
+
+
+def case_page_url(tracking_no: str) -> str | None:
+    """The shared case page (built by the workflow work), when it is installed."""
+    try:
+        return reverse("case_detail", kwargs={"tracking_no": tracking_no})
+    except NoReverseMatch:
+        return None
+
+
+def intake_outcome(*, complaint: Complaint, officer) -> dict:
+    """What the officer is told after saving: where the case went, and whether it left their
+    area (a pin outside their district is accepted and goes to the district holding it).
+
+    "Outside" is asked of the scope (``covers_area``), so that a province officer pinning in
+    another province is told too, not only a district officer outside their district.
+    """
+    routed = routing_explain(complaint=complaint, officer=officer)
+    inside = not routed.outside_actor_district and jurisdiction_for(officer).covers_area(
+        province=complaint.province_id,
+        district=complaint.district_id,
+        subdistrict=complaint.subdistrict_id,
+    )
+    names = {
+        "tracking_no": routed.tracking_no,
+        "subdistrict": routed.subdistrict_name,
+        "district": routed.district_name,
+        "province": complaint.province.name_th,
+        "team": routed.team_name,
+    }
+    if not inside:
+        text = (
+            _(
+                "Saved as %(tracking_no)s. The incident lies outside your area, so the case "
+                "was sent to the %(district)s district centre (%(province)s province)."
+            )
+            % names
+        )
+    elif not routed.to_district_queue:
+        text = _("Saved as %(tracking_no)s and assigned to %(team)s.") % names
+    else:
+        text = (
+            _(
+                "Saved as %(tracking_no)s. Sub-district %(subdistrict)s has no team, so the "
+                "case waits in the %(district)s district centre's queue."
+            )
+            % names
+        )
+    return {"inside_area": inside, "text": text, **names}
+
+
+@login_required
+def intake_new(request):
+    _require_recorder(request)
+    if request.method == "POST":
+        form = IntakeForm(request.POST, request.FILES)
+        complaint = form.save(officer=request.user)
+        if complaint is not None:
+            outcome = intake_outcome(complaint=complaint, officer=request.user)
+            level = messages.SUCCESS if outcome["inside_area"] else messages.WARNING
+            messages.add_message(request, level, outcome["text"])
+            return redirect("intake_done", tracking_no=complaint.tracking_no)
+        status = 400
+    elif request.method == "GET":
+        form = IntakeForm()
+        status = 200
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    context = {
+        "form": form,
+        "base_map": intake_base_map(officer=request.user),
+        "categories": category_tree(),
+        "lookup_url": _lookup_url(),
+        "max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }
+    return render(request, "maps/intake/new.html", context, status=status)
+
+
+def _lookup_url() -> str:
+    # The boundaries API (GET /api/boundaries/lookup) when installed, else our own stand-in.
+    for name in ("api:boundaries-lookup", "api:boundary_lookup", "api:boundaries_lookup"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return reverse("intake_lookup")
+
+
+@login_required
+def intake_done(request, tracking_no: str):
+    """The receipt of a case the officer has just recorded: its number and where it went.
+
+    Found by author, not by area, because a case pinned outside the officer's district is
+    routed away and is no longer in their scope; the receipt shows no personal data. The link
+    to the case page is offered only when the scope still lets them open it.
+    """
+    _require_recorder(request)
+    complaint = get_object_or_404(
+        Complaint.objects.select_related("subdistrict", "district", "province", "assigned_team"),
+        tracking_no=tracking_no,
+        created_by=request.user,
+    )
+    visible = complaints_visible_to(officer=request.user).filter(pk=complaint.pk).exists()
+    context = {
+        "complaint": complaint,
+        "outcome": intake_outcome(complaint=complaint, officer=request.user),
+        "case_url": case_page_url(complaint.tracking_no) if visible else None,
+    }
+    return render(request, "maps/intake/done.html", context)
+
+
+@login_required
+def intake_lookup(request):
+    """Stand-in point lookup for the intake map until the boundaries API is installed."""
+    from django.core.exceptions import ValidationError
+    from django.http import JsonResponse
+
+    from boundaries.selectors import area_for_point
+    from layers.services.complaints import parse_point
+
+    _require_recorder(request)
+    try:
+        point = parse_point(lat=request.GET.get("lat"), lon=request.GET.get("lon"))
+    except ValidationError as exc:
+        return JsonResponse(exc.message_dict, status=400)
+    return JsonResponse(area_for_point(point=point).as_dict())

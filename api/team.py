@@ -29,6 +29,7 @@ def _case_json(row: dict) -> dict:
     return {
         "tracking_no": row["tracking_no"],
         "status": row["status"],
+        "status_label": row["status_label"],
         "title": row["title"],
         "category": row["category_name"],
         "subcategory": row["subcategory_name"] or row["subcategory_text"],
@@ -39,6 +40,10 @@ def _case_json(row: dict) -> dict:
         "lat": round(row["lat"], 6),
         "lon": round(row["lon"], 6),
         "distance_m": round(row["distance_m"]) if row["distance_m"] is not None else None,
+        # Display strings in the page's language (B.E. dates on Thai pages).
+        "received_label": row["received_label"],
+        "due_label": row["due_label"],
+        "distance_label": row["distance_label"],
     }
 
 

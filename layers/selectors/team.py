@@ -16,7 +16,9 @@ from django.contrib.gis.geos import Point
 from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from gisapp.templatetags.thai_dates import be_date
 from layers.models import Complaint, Role, Status, Team
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 
@@ -124,13 +126,35 @@ def team_case_list(*, officer, near: Point | None = None, sort: str = "oldest") 
     open_rows = list(open_qs)
     for row in open_rows:
         row["overdue"] = bool(row["due_at"] and row["due_at"] < now)
+        team_case_labels(row)
     closed_rows = list(closed_qs)
     for row in closed_rows:
         row["overdue"] = False
+        team_case_labels(row)
     open_total = len(open_rows)
     if open_total == OPEN_LIMIT:
         open_total = team_cases(officer=officer).filter(~Q(status=Status.CLOSED)).count()
     return {"open": open_rows, "closed": closed_rows, "sort": sort, "open_total": open_total}
+
+
+def distance_label(metres: float | None) -> str:
+    """Metres as people read them: "850 m" under a kilometre, else "12.3 km"."""
+    if metres is None:
+        return ""
+    if metres < 1000:
+        return _("%(n)d m") % {"n": round(metres)}
+    return _("%(n).1f km") % {"n": metres / 1000}
+
+
+def team_case_labels(row: dict) -> dict:
+    """Add the display strings a list row needs (status, B.E. dates, distance), in the
+    page's language, so that the server-rendered list and the one the phone's script redraws
+    from the API read the same."""
+    row["status_label"] = str(Status(row["status"]).label)
+    row["received_label"] = be_date(row["received_at"], "short")
+    row["due_label"] = be_date(row["due_at"], "short") if row["due_at"] else ""
+    row["distance_label"] = distance_label(row["distance_m"])
+    return row
 
 
 def team_case_map_queryset(*, officer) -> QuerySet:
@@ -146,9 +170,7 @@ def team_case_map_queryset(*, officer) -> QuerySet:
                 When(due_at__lt=Value(now), then=Value(True)),
                 default=Value(False),
             ),
-            label=Coalesce(
-                Func(F("title"), Value(""), function="NULLIF"), F("category__name_th")
-            ),
+            label=Coalesce(Func(F("title"), Value(""), function="NULLIF"), F("category__name_th")),
         )
         .order_by("received_at", "id")
         .values_list("tracking_no", "status", "label", "overdue", "lon", "lat")[:MAP_LIMIT]

@@ -1,0 +1,187 @@
+"""The sub-district team's phone page (issue 3, "Sub-district team, on a phone").
+
+``/team/``: "my cases" as a list and on a map, with the distance from the phone's position.
+``/team/cases/<tracking_no>/``: one case, with a progress note (photo, GPS of the visit) and the
+status changes a team makes (start, close), all through the workflow services with the version
+the page was rendered with.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+
+from boundaries.models import Subdistrict
+from layers.models import CloseResult, Status
+from layers.selectors.cases import (
+    case_get,
+    case_history,
+    case_notes,
+    case_subdistrict_geojson,
+)
+from layers.selectors.intake import SUBDISTRICT_TOLERANCE, areas_geojson
+from layers.selectors.scope import officer_sees_personal_data
+from layers.selectors.team import SORTS, officer_teams, team_case_list
+from layers.services.complaints import parse_point
+from layers.services.workflow import (
+    ActionForbidden,
+    CaseNotFound,
+    StaleVersion,
+    TransitionRefused,
+    actions_available,
+    complaint_act,
+)
+
+# The status changes and notes a team makes from the phone; the rest (assign, forward, return,
+# reopen) belong to the district's case page.
+TEAM_PAGE_ACTIONS = ("note", "start", "close")
+
+
+def _require_team_member(request):
+    teams = officer_teams(officer=request.user)
+    if not teams:
+        raise PermissionDenied(_("This page is for members of a sub-district team."))
+    return teams
+
+
+@login_required
+def team_home(request):
+    teams = _require_team_member(request)
+    sort = request.GET.get("sort", "oldest")
+    if sort not in SORTS:
+        sort = "oldest"
+    near = None
+    if request.GET.get("lat") or request.GET.get("lon"):
+        try:
+            near = parse_point(lat=request.GET.get("lat"), lon=request.GET.get("lon"))
+        except ValidationError:
+            messages.warning(request, _("The position in the address was not understood."))
+    cases = team_case_list(officer=request.user, near=near, sort=sort)
+    areas = areas_geojson(
+        Subdistrict.objects.filter(code__in=[t.subdistrict_id for t in teams]),
+        tolerance=SUBDISTRICT_TOLERANCE,
+        level="subdistrict",
+    )
+    context = {
+        "teams": teams,
+        "cases": cases,
+        "sort": cases["sort"],
+        "sort_explicit": "sort" in request.GET,
+        "team_areas": areas,
+    }
+    return render(request, "maps/team/home.html", context)
+
+
+def _attachment_url(complaint, attachment) -> str | None:
+    # The case page's access-checked download, when installed; never a bare /media/ link.
+    for name in ("case_attachment", "case_attachment_download"):
+        try:
+            return reverse(name, args=[complaint.tracking_no, attachment.pk])
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _status_label(code: str) -> str:
+    return str(Status(code).label) if code in Status.values else code
+
+
+def _history_row(entry) -> dict:
+    return {
+        "at": entry.at,
+        "actor": entry.actor.get_full_name() if entry.actor_id else "",
+        "kind": entry.get_kind_display(),
+        "change": (
+            f"{_status_label(entry.from_status) or '—'} → {_status_label(entry.to_status)}"
+            if entry.to_status and entry.to_status != entry.from_status
+            else ""
+        ),
+        "note": entry.note,
+    }
+
+
+def _case_context(request, complaint, *, errors=None, data=None):
+    notes = list(case_notes(complaint))
+    for note in notes:
+        note.photo_links = [(a, _attachment_url(complaint, a)) for a in note.attachments.all()]
+    available = actions_available(complaint=complaint, officer=request.user)
+    visits = [
+        {"lat": n.visit_location.y, "lon": n.visit_location.x, "at": n.created_at.isoformat()}
+        for n in notes
+        if n.visit_location is not None
+    ]
+    return {
+        "case": complaint,
+        "personal": officer_sees_personal_data(request.user),
+        "notes": notes,
+        "history": [_history_row(h) for h in case_history(complaint)],
+        "actions": [a for a in TEAM_PAGE_ACTIONS if a in available],
+        "close_results": CloseResult.choices,
+        "errors": errors or {},
+        "data": data or {},
+        "case_map": {
+            "point": {"lat": complaint.location.y, "lon": complaint.location.x},
+            "subdistrict": case_subdistrict_geojson(complaint),
+            "visits": visits,
+        },
+    }
+
+
+@login_required
+def team_case(request, tracking_no: str):
+    _require_team_member(request)
+    try:
+        complaint = case_get(officer=request.user, tracking_no=tracking_no)
+    except CaseNotFound:
+        raise Http404(_("No such case.")) from None
+
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in TEAM_PAGE_ACTIONS:
+            messages.error(request, _("Unknown action."))
+            return render(
+                request, "maps/team/case.html", _case_context(request, complaint), status=400
+            )
+        try:
+            result = complaint_act(
+                complaint=complaint,
+                actor=request.user,
+                action=action,
+                expected_version=request.POST.get("version"),
+                data=request.POST,
+                files=request.FILES.getlist("files"),
+            )
+        except StaleVersion as exc:
+            # Show the case as it is now, so the officer can redo the change knowingly.
+            messages.error(request, exc.message)
+            fresh = case_get(officer=request.user, tracking_no=tracking_no)
+            context = _case_context(request, fresh, data=request.POST)
+            return render(request, "maps/team/case.html", context, status=409)
+        except TransitionRefused as exc:
+            messages.error(request, exc.message)
+            fresh = case_get(officer=request.user, tracking_no=tracking_no)
+            return render(request, "maps/team/case.html", _case_context(request, fresh), status=409)
+        except ActionForbidden as exc:
+            raise PermissionDenied(exc.message) from None
+        except CaseNotFound:
+            raise Http404(_("No such case.")) from None
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            messages.error(request, _("Nothing was saved: please correct the marked fields."))
+            context = _case_context(request, complaint, errors=errors, data=request.POST)
+            context["open_form"] = action
+            return render(request, "maps/team/case.html", context, status=400)
+        done = {
+            "note": _("Progress note saved."),
+            "start": _("Work on the case has started."),
+            "close": _("The case is closed."),
+        }[action]
+        messages.success(request, done)
+        return redirect("team_case", tracking_no=result.tracking_no)
+
+    return render(request, "maps/team/case.html", _case_context(request, complaint))

@@ -609,8 +609,17 @@ def _attachments_save(*, complaint, checked: list[CheckedFile], actor, note, sav
             uploaded_by=actor,
         )
         # The stored name takes the extension of the detected type, not the uploaded name's.
-        attachment.file.save(f"upload{item.extension}", item.file, save=False)
-        saved.append(attachment.file.name)
+        # It is recorded before writing: a write that fails half-way leaves a partial file.
+        field = attachment.file.field
+        name = field.storage.get_available_name(
+            field.generate_filename(attachment, f"upload{item.extension}")
+        )
+        saved.append(name)
+        item.file.seek(0)
+        stored = field.storage.save(name, item.file, max_length=field.max_length)
+        if stored != name:
+            saved.append(stored)
+        attachment.file.name = stored
         attachment.save()
 
 

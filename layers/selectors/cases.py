@@ -6,11 +6,14 @@ request only narrow it. Lists are oldest first: the longest-waiting case is the 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db.models import Count, Func, Min, Q, QuerySet
 from django.utils import timezone
 
+from boundaries.models import Subdistrict
 from layers.models import (
     OPEN_STATUSES,
     Complaint,
@@ -23,6 +26,14 @@ from layers.models import (
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 
 OLDEST_FIRST = ("received_at", "id")
+
+
+class SimplifyPreserveTopology(Func):
+    # Not among Django's GIS functions; keeps the sub-district a valid polygon when thinned.
+    function = "ST_SimplifyPreserveTopology"
+    output_field = Subdistrict._meta.get_field("geom")
+
+
 # Overdue lists: the most overdue first, then the oldest.
 MOST_OVERDUE_FIRST = ("due_at", "received_at", "id")
 
@@ -209,6 +220,17 @@ def case_attachment_get(*, officer, tracking_no: str, attachment_id: int):
     if attachment is None:
         raise CaseNotFound("No such attachment.")
     return attachment
+
+
+def case_subdistrict_geojson(complaint: Complaint, *, tolerance: float = 0.0002) -> dict | None:
+    """The case's sub-district polygon as GeoJSON, lightly simplified, for the case page map."""
+    geometry = (
+        Subdistrict.objects.filter(code=complaint.subdistrict_id)
+        .annotate(gj=AsGeoJSON(SimplifyPreserveTopology("geom", tolerance), precision=5))
+        .values_list("gj", flat=True)
+        .first()
+    )
+    return json.loads(geometry) if geometry else None
 
 
 def teams_for_assignment(complaint: Complaint) -> QuerySet:

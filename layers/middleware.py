@@ -1,5 +1,7 @@
 """An issued first password must be changed before anything else opens (seed 001, item 1)."""
 
+from urllib.parse import urlencode
+
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -32,5 +34,7 @@ class ForcePasswordChangeMiddleware:
                         },
                         status=403,
                     )
-                return redirect(f"{reverse('password_change')}?next={path}")
+                # Quoted: a path with "&" or "?" would otherwise leak into other parameters.
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('password_change')}?{query}")
         return self.get_response(request)

@@ -1,8 +1,40 @@
 from django.urls import include, path
 
 from maps import views
+from maps.views import accounts
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Ours before django.contrib.auth.urls: same paths and names, our forms and templates.
+    path("accounts/login/", accounts.CitizenIdLoginView.as_view(), name="login"),
+    path(
+        "accounts/password_change/",
+        accounts.OfficerPasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        accounts.OfficerPasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/profile/", accounts.profile, name="profile"),
+    path("accounts/register/", accounts.register, name="register"),
+    path("accounts/register/done/", accounts.register_done, name="register_done"),
+    path("accounts/registrations/", accounts.registration_list, name="registration_list"),
+    path(
+        "accounts/registrations/<int:pk>/",
+        accounts.registration_detail,
+        name="registration_detail",
+    ),
+    path(
+        "accounts/registrations/<int:pk>/approve/",
+        accounts.registration_approve_view,
+        name="registration_approve",
+    ),
+    path(
+        "accounts/registrations/<int:pk>/reject/",
+        accounts.registration_reject_view,
+        name="registration_reject",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
 ]

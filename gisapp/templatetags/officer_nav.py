@@ -1,0 +1,35 @@
+"""``{% officer_nav user as nav %}``: what the navigation bar may link to, by role.
+
+One query per page (the jurisdiction is cached on the user for the request). Links for a
+role go behind ``nav.<flag>`` in ``_nav.html``.
+"""
+
+from django import template
+
+from layers.selectors.officers import registration_approver_areas
+from layers.selectors.scope import (
+    COUNTRY_ROLES,
+    DISTRICT_ROLES,
+    PROVINCE_ROLES,
+    jurisdiction_for,
+)
+
+register = template.Library()
+
+
+@register.simple_tag
+def officer_nav(user):
+    if user is None or not user.is_authenticated:
+        return {"roles": frozenset()}
+    j = jurisdiction_for(user)
+    return {
+        "roles": j.roles,
+        "district": bool(j.roles & DISTRICT_ROLES),
+        "province": bool(j.roles & PROVINCE_ROLES),
+        "central": bool(j.roles & COUNTRY_ROLES),
+        "team_member": "team_member" in j.roles,
+        "gis_analyst": "gis_analyst" in j.roles,
+        "has_area": not j.is_empty,
+        "approver": bool(registration_approver_areas(officer=user)),
+        "staff": user.is_staff,
+    }

@@ -155,6 +155,15 @@ BOUNDARIES_DATA_DIR = Path(
 # Vertices per piece of the subdivided lookup table (ST_Subdivide max_vertices).
 BOUNDARIES_SUBDIVIDE_MAX_VERTICES = env_int("BOUNDARIES_SUBDIVIDE_MAX_VERTICES", 64)
 
+# Maps: the boundaries are the base map and pages work offline, so there is no tile layer
+# unless MAP_TILE_URL names one (e.g. an in-house tile server: https://tiles.example/{z}/{x}/{y}.png);
+# it is then an optional layer under the boundaries. Attribution as the tile licence requires.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+# Complaint points drawn on a province map (the most recent first); the page says how many
+# it left out and links the full GeoJSON export.
+MAP_MAX_POINTS = env_int("MAP_MAX_POINTS", 5000)
+
 # Attachments on a case: photos and scanned documents.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)

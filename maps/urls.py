@@ -2,9 +2,11 @@ from django.urls import include, path
 
 from maps import views
 from maps.views import accounts
+from maps.views import province_map as province_map_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
     # Ours before django.contrib.auth.urls: same paths and names, our forms and templates.
     path("accounts/login/", accounts.CitizenIdLoginView.as_view(), name="login"),
     path(

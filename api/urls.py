@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import geojson, team
+from api import cases, geojson, team
 
 app_name = "api"
 
@@ -11,5 +11,13 @@ urlpatterns: list = [
         name="complaints_geojson",
     ),
     path("team/cases", team.TeamCasesView.as_view(), name="team-cases"),
+    path("cases/", cases.CaseListView.as_view(), name="cases"),
+    path("cases/queue/", cases.CaseQueueView.as_view(), name="cases-queue"),
+    path("cases/inbox/", cases.CaseInboxView.as_view(), name="cases-inbox"),
+    path("cases/backlog/", cases.CaseBacklogView.as_view(), name="cases-backlog"),
+    path("cases/backlog/summary/", cases.BacklogSummaryView.as_view(), name="cases-summary"),
+    path("cases/overdue/", cases.CaseOverdueView.as_view(), name="cases-overdue"),
+    path("cases/<str:tracking_no>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<str:tracking_no>/actions/", cases.CaseActionView.as_view(), name="case-actions"),
     path("team/cases.geojson", team.TeamCasesMapView.as_view(), name="team-cases-map"),
 ]

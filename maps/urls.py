@@ -2,11 +2,25 @@ from django.urls import include, path
 
 from maps import views
 from maps.views import accounts
+from maps.views import cases as case_views
 from maps.views import province_map as province_map_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
+    # Case lists and the case page (a tracking number is "2569-0000123": never a list's name).
+    path("cases/", case_views.case_queue, name="case_queue"),
+    path("cases/inbox/", case_views.case_inbox, name="case_inbox"),
+    path("cases/backlog/", case_views.case_backlog, name="case_backlog"),
+    path("cases/overdue/", case_views.case_overdue, name="case_overdue"),
+    path("cases/notifications/", case_views.notification_list, name="case_notifications"),
+    path("cases/<str:tracking_no>/", case_views.case_detail, name="case_detail"),
+    path("cases/<str:tracking_no>/act/", case_views.case_action, name="case_action"),
+    path(
+        "cases/<str:tracking_no>/attachments/<int:pk>/",
+        case_views.case_attachment,
+        name="case_attachment",
+    ),
     # Ours before django.contrib.auth.urls: same paths and names, our forms and templates.
     path("accounts/login/", accounts.CitizenIdLoginView.as_view(), name="login"),
     path(

@@ -320,3 +320,84 @@ def test_the_receipt_is_only_for_its_author(client, officer):
     colleague = make_officer(Role.DISTRICT_OFFICER, district="4901")
     theirs = make_complaint(created_by=colleague)
     assert client.get(reverse("intake_done", args=[theirs.tracking_no])).status_code == 404
+
+
+# --- In the browser ---------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_click_pins_the_point_and_shows_the_sub_district(live_server, live_data):
+    from tests.browser import login, new_page, open_browser, screenshot
+
+    officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
+    lat, lon = inside("490102")
+    with open_browser() as browser:
+        page = new_page(browser, live_server.url, width=1280, height=900)
+        login(page, live_server.url, officer)
+        page.goto(f"{live_server.url}{NEW}")
+        page.wait_for_selector("#intake-map .leaflet-interactive")
+        x, y = page.evaluate(
+            "([lat, lon]) => { const p = window.damrongIntake.map.latLngToContainerPoint([lat, lon]);"
+            " return [p.x, p.y]; }",
+            [lat, lon],
+        )
+        page.locator("#intake-map").click(position={"x": x, "y": y})
+        sub = page.locator('[data-area="subdistrict"]')
+        sub.filter(has_text="490102").wait_for()
+        expected = Subdistrict.objects.get(code="490102")
+        assert expected.name_th in sub.inner_text()
+        assert "4901" in page.locator('[data-area="district"]').inner_text()
+        assert "49" in page.locator('[data-area="province"]').inner_text()
+        # The click lands within a few pixels (~75 m each at this zoom) of the aimed point.
+        assert abs(float(page.input_value("[name=lat]")) - lat) < 0.005
+        assert abs(float(page.input_value("[name=lon]")) - lon) < 0.005
+        assert page.locator(".leaflet-marker-icon").count() == 1
+        # Linked categories: "Other" swaps the sub-category select for a text box.
+        page.select_option("[name=category]", "other")
+        assert page.locator("#subcategory-text-wrap").is_visible()
+        assert not page.locator("#subcategory-select-wrap").is_visible()
+        page.select_option("[name=category]", "land")
+        assert page.locator("[name=subcategory] option[value=land-public-encroach]").count() == 1
+        assert page.locator("[name=subcategory] option[value=debt-informal]").count() == 0
+        # The citizen-ID check digit, in the browser.
+        page.fill("[name=complainant_citizen_id]", "1101700203411")
+        page.locator("[name=complainant_citizen_id]").blur()
+        assert "check digit" in page.inner_text("#cid-feedback")
+        page.fill("[name=complainant_citizen_id]", VALID_CID)
+        page.locator("[name=complainant_citizen_id]").blur()
+        assert page.inner_text("#cid-feedback").strip() == ""
+        screenshot(page, "intake")
+        assert page.blocked_requests == []
+        assert page.console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_records_a_case_end_to_end(live_server, live_data, media):
+    from tests.browser import login, new_page, open_browser
+
+    officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
+    lat, lon = inside("490101")
+    with open_browser() as browser:
+        page = new_page(browser, live_server.url, geolocation=(lat, lon))
+        login(page, live_server.url, officer)
+        page.goto(f"{live_server.url}{NEW}")
+        page.click("#use-gps")
+        page.locator('[data-area="subdistrict"]').filter(has_text="490101").wait_for()
+        page.select_option("[name=category]", "land")
+        page.select_option("[name=subcategory]", "land-public-encroach")
+        page.select_option("[name=channel]", "walk_in")
+        page.fill("[name=complainant_name]", "นายทดสอบ เบราว์เซอร์")
+        page.fill("[name=complainant_citizen_id]", VALID_CID)
+        page.fill("[name=description]", "ทดสอบบันทึกเรื่องผ่านเบราว์เซอร์")
+        page.set_input_files(
+            "[name=attachments]", files=[{"name": "a.png", "mimeType": "image/png", "buffer": PNG}]
+        )
+        page.click("#intake-form button[type=submit]")
+        page.wait_for_load_state()
+        assert page.locator("#tracking-no").count() == 1, page.inner_text("main")[:2000]
+        complaint = Complaint.objects.get()
+        assert page.inner_text("#tracking-no") == complaint.tracking_no
+        assert complaint.subdistrict_id == "490101" and complaint.attachments.count() == 1
+        assert page.blocked_requests == []

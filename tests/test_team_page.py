@@ -339,3 +339,51 @@ def test_a_case_reassigned_to_another_team_leaves_my_cases(client, world):
     client.force_login(world["member"])
     assert tracking_numbers(client.get(API).json()) == {a.tracking_no}
     assert [f["id"] for f in client.get(API_MAP).json()["features"]] == [a.tracking_no]
+
+
+# --- On a phone, in the browser ------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_phone_page_at_360_renders_list_and_map_offline(live_server, live_data):
+    from tests.browser import login, new_page, open_browser, screenshot
+
+    team = make_team("490101")
+    member = make_officer(Role.TEAM_MEMBER, district="4901", teams=[team])
+    lat, lon = inside("490101")
+    far = make_complaint(lat=lat, lon=lon, title="รั้วรุกล้ำทางสาธารณะ")
+    near = make_complaint(lat=lat + 0.006, lon=lon, title="ไฟส่องสว่างดับทั้งซอย")
+    make_complaint(*inside("490102"), title="ไม่ใช่ของทีมนี้")
+    with open_browser() as browser:
+        # The phone stands next to the second (newer) case: nearest first puts it on top.
+        page = new_page(browser, live_server.url, mobile=True, geolocation=(lat + 0.0062, lon))
+        login(page, live_server.url, member)
+        response = page.goto(f"{live_server.url}{HOME}")
+        assert response.status == 200
+        page.locator("#open-cases .case-item .dist").first.filter(has_text="m").wait_for()
+        items = page.locator("#open-cases .case-item")
+        assert items.count() == 2
+        assert [items.nth(i).get_attribute("data-tracking") for i in range(2)] == [
+            near.tracking_no,
+            far.tracking_no,
+        ]
+        assert page.locator(".seg a[data-sort=nearest]").get_attribute("aria-current") == "true"
+        # Both cases on the map, plus the "you are here" dot.
+        page.wait_for_function("() => window.damrongTeam.cases.getLayers().length === 2")
+        assert page.locator("#team-map path.leaflet-interactive").count() >= 3
+        # Fits a 360 px phone: nothing wider than the screen.
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        box = page.locator("#team-map").bounding_box()
+        assert box["width"] <= 360 and box["height"] >= 200
+        screenshot(page, "team_360")
+        page.locator(f'.case-item[data-tracking="{near.tracking_no}"] a').click()
+        page.wait_for_selector("#note-form")
+        assert page.locator("#note-form input[type=file][capture]").count() == 1
+        page.click("#visit-gps")
+        page.locator("#visit-gps-out").filter(has_text="±").wait_for()
+        assert abs(float(page.input_value("#visit-lat")) - (lat + 0.0062)) < 1e-5
+        screenshot(page, "team_case_360")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        assert page.blocked_requests == []
+        assert page.console_errors == []

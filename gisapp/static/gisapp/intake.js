@@ -101,6 +101,8 @@
   }
 
   map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); });
+  // For the browser tests and the console: the map and the pin setter.
+  window.damrongIntake = { map: map, setPoint: setPoint };
 
   function fromInputs() {
     var lat = parseFloat(latInput.value);

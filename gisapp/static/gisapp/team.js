@@ -31,6 +31,7 @@
   else map.setView([13.7, 100.5], 6);
 
   var caseLayer = L.layerGroup().addTo(map);
+  window.damrongTeam = { map: map, cases: caseLayer };
   var youMarker = null;
   var markers = {};
 

@@ -13,7 +13,8 @@ Usage in a page view::
     m = mapkit.offline_map(bounds=province_bounds(code="49"))
     mapkit.AreaLayer(fc, name=_("Sub-districts"), key="subdistricts",
                      css_class="damrong-subdistrict", tooltip="{name_th} ({code})").add_to(m)
-    mapkit.ComplaintLayer(mapkit.complaint_point_features(rows), name=_("Complaints")).add_to(m)
+    features, lookups = mapkit.complaint_points(rows)
+    mapkit.ComplaintLayer(features, lookups=lookups, name=_("Complaints")).add_to(m)
     context["map"] = mapkit.map_parts(m)
 
 and in the template (which extends ``base.html``)::
@@ -28,6 +29,7 @@ scripts and tests.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -138,6 +140,20 @@ def offline_map(
     return m
 
 
+def script_json(value) -> str:
+    """JSON to paste into a <script>: compact, UTF-8 as is (a Thai letter is 3 bytes, not the
+    6 of the \\uXXXX escapes folium's ``tojson`` writes), with the characters that could end
+    the script or start HTML escaped."""
+    return (
+        json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
 _TEXT_JS = """
 function damrongFillTemplate(template, properties) {
     return template.replace(/\\{(\\w+)\\}/g, function (_, key) {
@@ -159,7 +175,7 @@ class AreaLayer(Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, Object.assign(
+        var {{ this.get_name() }} = L.geoJSON({{ this.data_json }}, Object.assign(
             {{ this.style|tojson }},
             {
                 className: {{ this.css_class|tojson }},
@@ -201,7 +217,7 @@ class AreaLayer(Layer):
     ):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "AreaLayer"
-        self.data = data
+        self.data_json = script_json(data)
         self.key = key
         self.css_class = css_class
         self.style = dict(style or SUBDISTRICT_STYLE)
@@ -220,15 +236,16 @@ class ComplaintLayer(Layer):
     """Complaint points as circle markers coloured by status, with a text-only popup.
 
     ``features`` are GeoJSON Point features whose properties hold ``status`` and the popup
-    fields (see ``complaint_point_features``). Put nothing personal in them: they are sent to
-    the browser whole.
+    fields; ``lookups`` maps a property to {value: label} so that each point carries short
+    codes and the labels travel once (see ``complaint_points``). Put nothing personal in
+    them: they are sent to the browser whole.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.geoJSON(
-            {"type": "FeatureCollection", "features": {{ this.features|tojson }}},
+            {"type": "FeatureCollection", "features": {{ this.features_json }}},
             {
                 pointToLayer: function (feature, latlng) {
                     var colors = {{ this.colors|tojson }};
@@ -240,6 +257,7 @@ class ComplaintLayer(Layer):
                 },
                 onEachFeature: function (feature, layer) {
                     var rows = {{ this.popup_rows|tojson }};
+                    var lookups = {{ this.lookups_json }};
                     layer.bindPopup(function (target) {
                         var p = target.feature.properties;
                         var box = document.createElement("div");
@@ -252,7 +270,11 @@ class ComplaintLayer(Layer):
                             var dt = document.createElement("dt");
                             dt.textContent = row[1];
                             var dd = document.createElement("dd");
-                            dd.textContent = p[row[0]] === null ? "–" : p[row[0]];
+                            var value = p[row[0]];
+                            if (lookups[row[0]] && value !== null && value !== undefined) {
+                                value = lookups[row[0]][value];
+                            }
+                            dd.textContent = value === null || value === undefined ? "–" : value;
                             list.appendChild(dt);
                             list.appendChild(dd);
                         });
@@ -273,6 +295,7 @@ class ComplaintLayer(Layer):
         features: list[dict],
         *,
         name: str,
+        lookups: Mapping[str, Mapping[str, str]] | None = None,
         key: str = "complaints",
         css_class: str = "damrong-complaint",
         title_field: str = "tracking_no",
@@ -282,7 +305,8 @@ class ComplaintLayer(Layer):
     ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "ComplaintLayer"
-        self.features = features
+        self.features_json = script_json(features)
+        self.lookups_json = script_json(lookups or {})
         self.key = key
         self.css_class = css_class
         self.title_field = title_field
@@ -292,7 +316,7 @@ class ComplaintLayer(Layer):
             else [
                 ("category", _("Category")),
                 ("subcategory", _("Sub-category")),
-                ("status_label", _("Status")),
+                ("status", _("Status")),
                 ("received", _("Received")),
             ]
         )
@@ -306,12 +330,22 @@ def _localized(row: Mapping, stem: str) -> str | None:
     return row.get(f"{stem}_en") or thai
 
 
-def complaint_point_features(rows: Iterable[Mapping]) -> list[dict]:
-    """Point features for ``ComplaintLayer`` from ``layers.selectors.mapdata`` rows: tracking
-    number, category names in the page's language, status, B.E. received date. Nothing else
-    (the rows hold no personal data, and the popup shows only these)."""
+def complaint_points(rows: Iterable[Mapping]) -> tuple[list[dict], dict]:
+    """Point features and label lookups for ``ComplaintLayer`` from ``layers.selectors.mapdata``
+    rows: tracking number, category and sub-category codes, status, B.E. received date, with
+    the category names (in the page's language) and status labels in ``lookups``. Nothing
+    else: the rows hold no personal data, and the popup shows only these."""
     features = []
+    lookups: dict[str, dict] = {
+        "category": {},
+        "subcategory": {},
+        "status": {status.value: str(status.label) for status in Status},
+    }
     for row in rows:
+        category, subcategory = row["category_code"], row["subcategory_code"]
+        lookups["category"][category] = _localized(row, "category_name")
+        if subcategory is not None:
+            lookups["subcategory"][subcategory] = _localized(row, "subcategory_name")
         features.append(
             {
                 "type": "Feature",
@@ -321,15 +355,14 @@ def complaint_point_features(rows: Iterable[Mapping]) -> list[dict]:
                 },
                 "properties": {
                     "tracking_no": row["tracking_no"],
-                    "category": _localized(row, "category_name"),
-                    "subcategory": _localized(row, "subcategory_name"),
+                    "category": category,
+                    "subcategory": subcategory,
                     "status": row["status"],
-                    "status_label": str(Status(row["status"]).label),
                     "received": format_be_date(row["received_at"], short=True),
                 },
             }
         )
-    return features
+    return features, lookups
 
 
 def status_legend() -> list[tuple[str, str, str]]:

@@ -106,6 +106,23 @@ def test_map_page_is_served_without_any_internet_url(settings):
 
 
 @pytest.mark.django_db
+def test_names_with_markup_are_data_not_html():
+    from layers.models import Category
+
+    land = Category.objects.get(code="land")
+    Category.objects.create(
+        code="land-markup-test",
+        parent=land,
+        name_th="</script><img src=x onerror=alert(1)>",
+        name_en="markup",
+    )
+    make_complaint(*inside("490101"), subcategory="land-markup-test")
+    html = page_for(make_officer(Role.PROVINCE_OFFICER, province="49")).content.decode()
+    assert "<img src=x" not in html
+    assert "\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e" in html
+
+
+@pytest.mark.django_db
 def test_map_page_adds_the_tile_layer_only_when_configured(settings):
     settings.MAP_TILE_URL = "/tiles/{z}/{x}/{y}.png"
     settings.MAP_TILE_ATTRIBUTION = "Test tiles"

@@ -187,8 +187,11 @@ def complaint_public_rows(*, officer, filters: ComplaintFilter) -> QuerySet:
     )
 
 
-def _iso(value: datetime | None) -> str | None:
-    return timezone.localtime(value).isoformat() if value is not None else None
+def _iso(value: datetime | None, tz=None) -> str | None:
+    """ISO 8601 in the project's time zone (Bangkok, +07:00), as officers read dates."""
+    if value is None:
+        return None
+    return value.astimezone(tz or timezone.get_default_timezone()).isoformat()
 
 
 def complaint_feature(row: Mapping) -> dict:
@@ -196,8 +199,9 @@ def complaint_feature(row: Mapping) -> dict:
     properties = {
         name: row[name] for name in PUBLIC_FIELDS if name not in ("lon", "lat", "tracking_no")
     }
-    properties["received_at"] = _iso(row["received_at"])
-    properties["closed_at"] = _iso(row["closed_at"])
+    tz = timezone.get_default_timezone()
+    properties["received_at"] = _iso(row["received_at"], tz)
+    properties["closed_at"] = _iso(row["closed_at"], tz)
     return {
         "type": "Feature",
         "id": row["tracking_no"],

@@ -49,7 +49,8 @@ def province_map(request, code):
         style=mapkit.DISTRICT_STYLE,
         interactive=False,
     ).add_to(m)
-    mapkit.ComplaintLayer(mapkit.complaint_point_features(rows), name=_("Complaints")).add_to(m)
+    features, lookups = mapkit.complaint_points(rows)
+    mapkit.ComplaintLayer(features, lookups=lookups, name=_("Complaints")).add_to(m)
     return render(
         request,
         "maps/province_map.html",

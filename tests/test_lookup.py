@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def fetch(query, params=()):
     with connection.cursor() as cur:
         cur.execute(query, params)
-        return cur.fetchall()
+        return cur.fetchall() if cur.description else cur.rowcount
 
 
 def covering_codes(lon: float, lat: float) -> list[str]:
@@ -221,10 +221,16 @@ def test_lookup_and_bulk_agree_with_st_covers_on_raw_polygons_for_1000_random_po
             "FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS pt(i, x, y)",
             [list(range(1000)), [p[0] for p in points], [p[1] for p in points]],
         )
-    assert assign_areas_to_points(table="lookup_points") == inside
-    rows = fetch("SELECT id, subdistrict_code, district_code, province_code FROM lookup_points")
     parents = dict(Subdistrict.objects.values_list("code", "district_id"))
-    for i, sub, dist, prov in rows:
-        assert sub == reference[i]
-        if sub is not None:
-            assert (dist, prov) == (parents[sub], parents[sub][:2])
+    for strategy in ("per_point", "per_piece"):
+        fetch(
+            "UPDATE lookup_points SET subdistrict_code = NULL, district_code = NULL, province_code = NULL"
+        )
+        assert assign_areas_to_points(table="lookup_points", strategy=strategy) == inside
+        rows = fetch("SELECT id, subdistrict_code, district_code, province_code FROM lookup_points")
+        for i, sub, dist, prov in rows:
+            assert sub == reference[i], (strategy, i)
+            if sub is not None:
+                assert (dist, prov) == (parents[sub], parents[sub][:2])
+    # A second run with only_missing touches nothing: every point inside already has codes.
+    assert assign_areas_to_points(table="lookup_points") == 0

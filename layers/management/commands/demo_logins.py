@@ -1,0 +1,35 @@
+"""Print the demo accounts (role, area, citizen ID, password). Development only."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from layers.models import Role
+from layers.services.demo import DemoRefused, demo_logins
+
+
+class Command(BaseCommand):
+    help = "Print the demo logins, one per role and demo province (development only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--markdown", action="store_true", help="as a Markdown table")
+
+    def handle(self, *args, **opts):
+        try:
+            rows = demo_logins()
+        except DemoRefused as exc:
+            raise CommandError(str(exc)) from exc
+        present = [r for r in rows if r.exists]
+        if not present:
+            self.stdout.write("no demo accounts: run `manage.py seed_demo` first")
+            return
+        table = [(str(Role(r.role).label), r.area, r.citizen_id, r.password) for r in present]
+        header = ("role", "area", "citizen ID (login)", "password")
+        if opts["markdown"]:
+            self.stdout.write("| " + " | ".join(header) + " |")
+            self.stdout.write("|" + "---|" * len(header))
+            for row in table:
+                self.stdout.write("| " + " | ".join(row) + " |")
+            return
+        widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
+        self.stdout.write("Demo logins (development only):")
+        for row in (header, *table):
+            self.stdout.write("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import Point
-from django.db.models import Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, FloatField, Func, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gisapp.templatetags.thai_dates import be_date
+from gisapp.thaidate import format_be_date
 from layers.models import Complaint, Role, Status, Team
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 
@@ -82,7 +84,7 @@ _LIST_FIELDS = (
 )
 
 
-def _list_queryset(qs: QuerySet, near: Point | None) -> QuerySet:
+def _list_queryset(qs: QuerySet, near: Point | None, extra: tuple = ()) -> QuerySet:
     return qs.annotate(
         category_name=F("category__name_th"),
         subcategory_name=F("subcategory__name_th"),
@@ -90,7 +92,7 @@ def _list_queryset(qs: QuerySet, near: Point | None) -> QuerySet:
         lat=Func("location", function="ST_Y", output_field=FloatField()),
         lon=Func("location", function="ST_X", output_field=FloatField()),
         distance_m=geography_distance(near) if near is not None else Value(None, FloatField()),
-    ).values(*_LIST_FIELDS)
+    ).values(*_LIST_FIELDS, *extra)
 
 
 def team_case_list_querysets(
@@ -104,15 +106,27 @@ def team_case_list_querysets(
         sort = "oldest"
     base = team_cases(officer=officer)
     # Served by the partial index complaint_team_open (assigned_team, received_at) WHERE open.
-    open_qs = _list_queryset(base.filter(~Q(status=Status.CLOSED)), near)
+    # The total comes with the rows (a window over the whole filtered set, before the LIMIT)
+    # rather than from a second COUNT query.
+    open_qs = _list_queryset(
+        base.filter(~Q(status=Status.CLOSED)).annotate(open_total=Window(Count("id"))),
+        near,
+        extra=("open_total",),
+    )
     if sort == "nearest":
         open_qs = open_qs.order_by("distance_m", "received_at", "id")
     else:
         open_qs = open_qs.order_by("received_at", "id")
-    closed_qs = _list_queryset(base.filter(status=Status.CLOSED), near).order_by(
-        F("closed_at").desc(nulls_last=True), "-id"
+    latest_closed = F("closed_at").desc(nulls_last=True), "-id"
+    # The latest closed ids first, names joined for those 20 only: a busy team has thousands
+    # of closed cases, and joining every one before the LIMIT cost ~30 ms at 1 M complaints.
+    closed_ids = (
+        base.filter(status=Status.CLOSED).order_by(*latest_closed).values("id")[:CLOSED_LIMIT]
     )
-    return open_qs[:OPEN_LIMIT], closed_qs[:CLOSED_LIMIT]
+    closed_qs = _list_queryset(Complaint.objects.filter(pk__in=closed_ids), near).order_by(
+        *latest_closed
+    )
+    return open_qs[:OPEN_LIMIT], closed_qs
 
 
 def team_case_list(*, officer, near: Point | None = None, sort: str = "oldest") -> dict:
@@ -123,6 +137,7 @@ def team_case_list(*, officer, near: Point | None = None, sort: str = "oldest") 
         sort = "oldest"
     open_qs, closed_qs = team_case_list_querysets(officer=officer, near=near, sort=sort)
     now = timezone.now()
+    team_case_labels = _Labeller()
     open_rows = list(open_qs)
     for row in open_rows:
         row["overdue"] = bool(row["due_at"] and row["due_at"] < now)
@@ -131,30 +146,51 @@ def team_case_list(*, officer, near: Point | None = None, sort: str = "oldest") 
     for row in closed_rows:
         row["overdue"] = False
         team_case_labels(row)
-    open_total = len(open_rows)
-    if open_total == OPEN_LIMIT:
-        open_total = team_cases(officer=officer).filter(~Q(status=Status.CLOSED)).count()
+    open_total = open_rows[0].pop("open_total") if open_rows else 0
+    for row in open_rows[1:]:
+        del row["open_total"]
     return {"open": open_rows, "closed": closed_rows, "sort": sort, "open_total": open_total}
 
 
 def distance_label(metres: float | None) -> str:
     """Metres as people read them: "850 m" under a kilometre, else "12.3 km"."""
-    if metres is None:
-        return ""
-    if metres < 1000:
-        return _("%(n)d m") % {"n": round(metres)}
-    return _("%(n).1f km") % {"n": metres / 1000}
+    return _Labeller().distance(metres)
 
 
-def team_case_labels(row: dict) -> dict:
-    """Add the display strings a list row needs (status, B.E. dates, distance), in the
-    page's language, so that the server-rendered list and the one the phone's script redraws
-    from the API read the same."""
-    row["status_label"] = str(Status(row["status"]).label)
-    row["received_label"] = be_date(row["received_at"], "short")
-    row["due_label"] = be_date(row["due_at"], "short") if row["due_at"] else ""
-    row["distance_label"] = distance_label(row["distance_m"])
-    return row
+class _Labeller:
+    """Display strings for list rows (status, B.E. dates, distance) in the page's language,
+    so that the server-rendered list and the one the phone's script redraws from the API read
+    the same. Translations are looked up once per list, not per row: per-row gettext was a
+    third of the selector's time on a 200-row list."""
+
+    def __init__(self):
+        self.thai = (get_language() or "th").startswith("th")
+        self.tz = timezone.get_current_timezone()
+        self.statuses = {value: str(label) for value, label in Status.choices}
+        self.metres, self.km = _("%(n)d m"), _("%(n).1f km")
+
+    def date(self, value) -> str:
+        if value is None:
+            return ""
+        if not self.thai:
+            return be_date(value, "short")
+        # The calendar date in Bangkok, converted here once: format_be_date would look the
+        # current time zone up again for every row.
+        return format_be_date(value.astimezone(self.tz).date(), short=True)
+
+    def distance(self, metres) -> str:
+        if metres is None:
+            return ""
+        if metres < 1000:
+            return self.metres % {"n": round(metres)}
+        return self.km % {"n": metres / 1000}
+
+    def __call__(self, row: dict) -> dict:
+        row["status_label"] = self.statuses.get(row["status"], row["status"])
+        row["received_label"] = self.date(row["received_at"])
+        row["due_label"] = self.date(row["due_at"])
+        row["distance_label"] = self.distance(row["distance_m"])
+        return row
 
 
 def team_case_map_queryset(*, officer) -> QuerySet:

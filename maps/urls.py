@@ -3,11 +3,20 @@ from django.urls import include, path
 from maps import views
 from maps.views import accounts
 from maps.views import cases as case_views
+from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
+from maps.views import team as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
+    # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
+    path("cases/new/", intake_views.intake_new, name="intake_new"),
+    path("cases/new/lookup", intake_views.intake_lookup, name="intake_lookup"),
+    path("cases/new/done/<str:tracking_no>/", intake_views.intake_done, name="intake_done"),
+    # The sub-district team's phone page.
+    path("team/", team_views.team_home, name="team_home"),
+    path("team/cases/<str:tracking_no>/", team_views.team_case, name="team_case"),
     # Case lists and the case page (a tracking number is "2569-0000123": never a list's name).
     path("cases/", case_views.case_queue, name="case_queue"),
     path("cases/inbox/", case_views.case_inbox, name="case_inbox"),

@@ -401,3 +401,16 @@ def test_browser_records_a_case_end_to_end(live_server, live_data, media):
         assert page.inner_text("#tracking-no") == complaint.tracking_no
         assert complaint.subdistrict_id == "490101" and complaint.attachments.count() == 1
         assert page.blocked_requests == []
+
+
+def test_nav_links_follow_the_roles(client):
+    team = make_team("490101")
+    client.force_login(make_officer(Role.DISTRICT_OFFICER, district="4901"))
+    html = client.get("/").content.decode()
+    assert f'href="{NEW}"' in html and 'href="/team/"' not in html
+    client.force_login(make_officer(Role.TEAM_MEMBER, district="4901", teams=[team]))
+    html = client.get("/").content.decode()
+    assert 'href="/team/"' in html and f'href="{NEW}"' not in html
+    client.force_login(make_officer(Role.GOVERNOR, province="49"))
+    html = client.get("/").content.decode()
+    assert f'href="{NEW}"' not in html and 'href="/team/"' not in html

@@ -350,3 +350,14 @@ def test_bad_options_are_refused():
         with pytest.raises(CommandError):
             call_command("seed_demo", stdout=StringIO(), **opts)
     assert not Complaint.objects.exists()
+
+
+def test_doctests_of_the_demo_and_intake_services():
+    import doctest
+
+    import layers.services.complaints
+    import layers.services.demo
+
+    for module in (layers.services.demo, layers.services.complaints):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

@@ -134,7 +134,7 @@ def demo_citizen_id(province: str, role: str) -> str:
     """The fixed, valid citizen ID of a demo account: 1-<province>-0000000-<role no>-<check>.
 
     >>> demo_citizen_id("49", Role.DISTRICT_OFFICER)
-    '1490000000012'
+    '1490000000013'
     """
     first12 = f"1{province}0000000{ROLE_ORDER.index(role) + 1:02d}"
     return first12 + str(citizen_id_check_digit(first12))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import cases, geojson, team
+from api import boundaries, cases, geojson, team
 
 app_name = "api"
 
@@ -11,6 +11,7 @@ urlpatterns: list = [
         name="complaints_geojson",
     ),
     path("team/cases", team.TeamCasesView.as_view(), name="team-cases"),
+    path("boundaries/lookup", boundaries.BoundaryLookupView.as_view(), name="boundaries-lookup"),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
     path("cases/queue/", cases.CaseQueueView.as_view(), name="cases-queue"),
     path("cases/inbox/", cases.CaseInboxView.as_view(), name="cases-inbox"),

@@ -414,3 +414,18 @@ def test_nav_links_follow_the_roles(client):
     client.force_login(make_officer(Role.GOVERNOR, province="49"))
     html = client.get("/").content.decode()
     assert f'href="{NEW}"' not in html and 'href="/team/"' not in html
+
+
+def test_central_officer_gets_province_outlines_and_may_record(client, media):
+    client.force_login(make_officer(Role.CENTRAL_OFFICER))
+    html = client.get(NEW).content.decode()
+    base = json.loads(
+        re.search(
+            r'<script id="intake-base-map" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert {f["properties"]["code"] for f in base["features"]} == {"48", "49"}
+    assert {f["properties"]["level"] for f in base["features"]} == {"province"}
+    lat, lon = inside("480101")
+    assert client.post(NEW, form_data(lat=lat, lon=lon)).status_code == 302
+    assert Complaint.objects.get().province_id == "48"

@@ -1,9 +1,20 @@
 """Print the demo accounts (role, area, citizen ID, password). Development only."""
 
+import unicodedata
+
 from django.core.management.base import BaseCommand, CommandError
 
 from layers.models import Role
 from layers.services.demo import DemoRefused, demo_logins
+
+
+def _width(text: str) -> int:
+    # Thai vowel and tone marks above and below the line take no column of their own.
+    return sum(0 if unicodedata.category(ch) in ("Mn", "Me", "Cf") else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
 
 
 class Command(BaseCommand):
@@ -29,7 +40,7 @@ class Command(BaseCommand):
             for row in table:
                 self.stdout.write("| " + " | ".join(row) + " |")
             return
-        widths = [max(len(str(x)) for x in col) for col in zip(header, *table, strict=False)]
+        widths = [max(_width(str(x)) for x in col) for col in zip(header, *table, strict=False)]
         self.stdout.write("Demo logins (development only):")
         for row in (header, *table):
-            self.stdout.write("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
+            self.stdout.write("  ".join(_pad(str(x), w) for x, w in zip(row, widths, strict=True)))

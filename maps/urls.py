@@ -12,7 +12,6 @@ urlpatterns = [
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
     path("cases/new/", intake_views.intake_new, name="intake_new"),
-    path("cases/new/lookup", intake_views.intake_lookup, name="intake_lookup"),
     path("cases/new/done/<str:tracking_no>/", intake_views.intake_done, name="intake_done"),
     # The sub-district team's phone page.
     path("team/", team_views.team_home, name="team_home"),

@@ -16,7 +16,7 @@ from tests.factories import MUKDAHAN_CITY, Role, make_complaint, make_officer, m
 pytestmark = pytest.mark.django_db
 
 NEW = "/cases/new/"
-LOOKUP = "/cases/new/lookup"
+LOOKUP = "/api/boundaries/lookup"
 # Savannakhet (Laos), across the Mekong from Mukdahan town.
 SAVANNAKHET = (16.5560, 104.7530)
 VALID_CID = "1101700203417"
@@ -263,7 +263,11 @@ def test_province_officer_records_a_case(client, media):
     assert Complaint.objects.get().district_id == "4907"
 
 
-# --- The point lookup stand-in ----------------------------------------------------------------
+# --- The point lookup the page calls (the boundaries API) -------------------------------------
+
+
+def test_page_uses_the_boundaries_lookup(client, officer):
+    assert f'data-lookup-url="{LOOKUP}"' in client.get(NEW).content.decode()
 
 
 def test_lookup_answers_codes_and_outside(client, officer):
@@ -299,7 +303,6 @@ def test_roles_that_do_not_record_are_refused_everywhere(client, media, role, ar
     client.force_login(make_officer(role, **area))
     assert client.get(NEW).status_code == 403
     assert client.post(NEW, form_data()).status_code == 403
-    assert client.get(LOOKUP, {"lat": 16.5, "lon": 104.7}).status_code == 403
     assert client.get(reverse("intake_done", args=[complaint.tracking_no])).status_code == 403
     assert Complaint.objects.count() == 1
 
@@ -308,7 +311,6 @@ def test_anonymous_is_sent_to_the_login_page(client, media):
     for response in (
         client.get(NEW),
         client.post(NEW, form_data()),
-        client.get(LOOKUP, {"lat": 16.5, "lon": 104.7}),
         client.get(reverse("intake_done", args=["2569-0000001"])),
     ):
         assert response.status_code == 302

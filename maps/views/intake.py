@@ -93,20 +93,11 @@ def intake_new(request):
         "form": form,
         "base_map": intake_base_map(officer=request.user),
         "categories": category_tree(),
-        "lookup_url": _lookup_url(),
+        # The boundaries API: any officer with a role may look any point up.
+        "lookup_url": reverse("api:boundaries-lookup"),
         "max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "maps/intake/new.html", context, status=status)
-
-
-def _lookup_url() -> str:
-    # The boundaries API (GET /api/boundaries/lookup) when installed, else our own stand-in.
-    for name in ("api:boundaries-lookup", "api:boundary_lookup", "api:boundaries_lookup"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return reverse("intake_lookup")
 
 
 @login_required
@@ -130,20 +121,3 @@ def intake_done(request, tracking_no: str):
         "case_url": case_page_url(complaint.tracking_no) if visible else None,
     }
     return render(request, "maps/intake/done.html", context)
-
-
-@login_required
-def intake_lookup(request):
-    """Stand-in point lookup for the intake map until the boundaries API is installed."""
-    from django.core.exceptions import ValidationError
-    from django.http import JsonResponse
-
-    from boundaries.selectors import area_for_point
-    from layers.services.complaints import parse_point
-
-    _require_recorder(request)
-    try:
-        point = parse_point(lat=request.GET.get("lat"), lon=request.GET.get("lon"))
-    except ValidationError as exc:
-        return JsonResponse(exc.message_dict, status=400)
-    return JsonResponse(area_for_point(point=point).as_dict())

@@ -80,7 +80,7 @@ def ensure_data(args) -> None:
     call_command("migrate", verbosity=0)
     if Subdistrict.objects.filter(geom__isnull=False).count() < 7000:
         say("loading the national boundaries (a few minutes)")
-        call_command("load_boundaries", no_progress=True)
+        call_command("load_boundaries", no_progress=True, stdout=sys.stderr)
     ensure_teams()
     from django.db import connection
 
@@ -100,6 +100,7 @@ def ensure_data(args) -> None:
             no_accounts=True,
             focus_provinces="",
             no_progress=False,
+            stdout=sys.stderr,  # progress on stderr: stdout ends with the JSON line
         )
         say(f"seeded in {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cur:

@@ -36,9 +36,18 @@ def is_valid_citizen_id(value: str) -> bool:
     )
 
 
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
 def normalize_citizen_id(value: str) -> str:
-    """Drop the dashes and spaces people type (1-1017-00203-41-7)."""
-    return "".join(ch for ch in str(value) if ch not in "- ").strip()
+    """Drop the dashes and spaces people type, and read Thai digits as digits.
+
+    >>> normalize_citizen_id("1-1017-00203-41-7")
+    '1101700203417'
+    >>> normalize_citizen_id("๑๑๐๑๗๐๐๒๐๓๔๑๗")
+    '1101700203417'
+    """
+    return "".join(ch for ch in str(value) if ch not in "- ").strip().translate(_THAI_DIGITS)
 
 
 def validate_citizen_id(value: str) -> None:

@@ -1,0 +1,15 @@
+"""The small helpers document themselves with doctests (MapIt's test_doctests habit)."""
+
+import doctest
+
+import pytest
+
+import gisapp.thaidate
+import layers.validators
+
+
+@pytest.mark.parametrize("module", [layers.validators, gisapp.thaidate], ids=lambda m: m.__name__)
+def test_doctests(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -7,7 +7,7 @@ request only narrow it. Lists are oldest first: the longest-waiting case is the 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.db.models import Count, Func, Min, Q, QuerySet
@@ -197,6 +197,37 @@ def backlog_summary(*, officer, by: str = "district", now: datetime | None = Non
         }
         for r in rows
     ]
+
+
+# The department's headline indicator (seed 001, 5.2): the share of complaints closed.
+CLOSED_SHARE_TARGET_PERCENT = 80
+
+
+def case_month_closure(*, officer, now: datetime | None = None) -> dict:
+    """Of the cases received this calendar month (Bangkok time) in the officer's scope, how
+    many are closed now: the month's progress toward the 80 % target.
+
+    Counted by month received, as the month-end statistics are, so a case received late in
+    the month and closed early the next still counts for its own month.
+    """
+    local = timezone.localtime(now or timezone.now())
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
+    counts = (
+        complaints_visible_to(officer=officer)
+        .filter(received_at__gte=start, received_at__lt=end)
+        .aggregate(received=Count("id"), closed=Count("id", filter=Q(status=Status.CLOSED)))
+    )
+    received, closed = counts["received"], counts["closed"]
+    share = round(100 * closed / received) if received else None
+    return {
+        "month_start": start.date(),
+        "received": received,
+        "closed": closed,
+        "share": share,
+        "target": CLOSED_SHARE_TARGET_PERCENT,
+        "on_target": share is not None and share >= CLOSED_SHARE_TARGET_PERCENT,
+    }
 
 
 def case_history(complaint: Complaint) -> QuerySet:

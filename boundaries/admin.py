@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from boundaries.models import BoundaryLoad, District, Province, Subdistrict
+from boundaries.selectors import without_geoms
 
 
 def province_filter(field_path: str):
@@ -32,11 +33,6 @@ def province_filter(field_path: str):
 
     ProvinceFilter.title = _("province")
     return ProvinceFilter
-
-
-def without_geoms(queryset, *related):
-    """Select the related areas without their geometry columns (lists never draw them)."""
-    return queryset.select_related(*related).defer(*(f"{r}__geom" for r in related))
 
 
 class AreaChoicesWithoutGeom:

@@ -11,7 +11,8 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from boundaries.admin import AreaChoicesWithoutGeom, province_filter, without_geoms
+from boundaries.admin import AreaChoicesWithoutGeom, province_filter
+from boundaries.selectors import without_geoms
 from layers.forms.officers import CitizenIdField
 from layers.models import (
     Category,

@@ -12,6 +12,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from boundaries.models import District, Province
+from boundaries.selectors import without_geoms
 from gisapp.thaidate import BE_OFFSET
 from layers.models import Officer, PermissionLevel, RegistrationRequest
 from layers.services.officers import officer_password_change
@@ -174,7 +175,8 @@ class _DistrictsByProvince(ModelChoiceIterator):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
         groups: dict[str, tuple[str, list]] = {}
-        for d in self.queryset.select_related("province").order_by("province_id", "name_th"):
+        districts = without_geoms(self.queryset, "province").order_by("province_id", "name_th")
+        for d in districts:
             groups.setdefault(d.province_id, (d.province.name_th, []))[1].append(self.choice(d))
         yield from groups.values()
 
@@ -196,10 +198,10 @@ class RegistrationForm(forms.ModelForm):
 
     citizen_id = CitizenIdField(widget=forms.TextInput(attrs={"autocomplete": "off"}))
     province = forms.ModelChoiceField(
-        queryset=Province.objects.order_by("name_th"), label=_("province")
+        queryset=Province.objects.defer("geom").order_by("name_th"), label=_("province")
     )
     district = DistrictChoiceField(
-        queryset=District.objects.all(), required=False, label=_("district")
+        queryset=District.objects.defer("geom"), required=False, label=_("district")
     )
     permission_level = forms.ChoiceField(
         choices=PermissionLevel.choices,

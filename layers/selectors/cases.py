@@ -14,6 +14,7 @@ from django.db.models import Count, Func, Min, Q, QuerySet
 from django.utils import timezone
 
 from boundaries.models import Subdistrict
+from boundaries.selectors import without_geoms
 from layers.models import (
     OPEN_STATUSES,
     Complaint,
@@ -39,9 +40,10 @@ MOST_OVERDUE_FIRST = ("due_at", "received_at", "id")
 
 
 def _base(officer) -> QuerySet:
-    return complaints_visible_to(officer=officer).select_related(
-        "category", "subcategory", "subdistrict", "district", "province", "assigned_team"
+    qs = complaints_visible_to(officer=officer).select_related(
+        "category", "subcategory", "assigned_team"
     )
+    return without_geoms(qs, "subdistrict", "district", "province")
 
 
 def case_get(*, officer, tracking_no: str) -> Complaint:
@@ -266,9 +268,8 @@ def case_subdistrict_geojson(complaint: Complaint, *, tolerance: float = 0.0002)
 
 def teams_for_assignment(complaint: Complaint) -> QuerySet:
     """Teams a case may be assigned to by hand: the active teams of its district."""
-    return Team.objects.filter(district_id=complaint.district_id, is_active=True).select_related(
-        "subdistrict"
-    )
+    teams = Team.objects.filter(district_id=complaint.district_id, is_active=True)
+    return without_geoms(teams, "subdistrict")
 
 
 def notifications_for(*, officer, unread_only: bool = False) -> QuerySet:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from boundaries.selectors import without_geoms
 from layers.models import PermissionLevel, RegistrationRequest, Role, RoleAssignment
 from layers.selectors.scope import jurisdiction_for
 
@@ -49,7 +50,9 @@ def registrations_visible_to(*, officer, status: str | None = None) -> QuerySet:
     decides those).
     """
     areas = registration_approver_areas(officer=officer)
-    qs = RegistrationRequest.objects.select_related("province", "district", "decided_by")
+    qs = without_geoms(
+        RegistrationRequest.objects.select_related("decided_by"), "province", "district"
+    )
     if not areas:
         return qs.none()
     q = Q(pk__in=[])
@@ -89,10 +92,9 @@ class TeamRow:
 def officer_roles(*, officer) -> list[RoleRow]:
     """The officer's active roles with their areas named in Thai, for the profile page."""
     rows = []
-    for ra in (
-        RoleAssignment.objects.filter(officer=officer, is_active=True)
-        .select_related("province", "district", "district__province")
-        .order_by("role", "province_id", "district_id")
+    assignments = RoleAssignment.objects.filter(officer=officer, is_active=True)
+    for ra in without_geoms(assignments, "province", "district", "district__province").order_by(
+        "role", "province_id", "district_id"
     ):
         if ra.district_id:
             area = _("district %(district)s, province %(province)s") % {
@@ -122,7 +124,7 @@ def officer_teams(*, officer) -> list[TeamRow]:
             district=m.team.district.name_th,
             is_leader=m.is_leader,
         )
-        for m in officer.memberships.select_related("team__subdistrict", "team__district").order_by(
-            "team__subdistrict_id"
-        )
+        for m in without_geoms(
+            officer.memberships.select_related("team"), "team__subdistrict", "team__district"
+        ).order_by("team__subdistrict_id")
     ]

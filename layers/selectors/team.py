@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from boundaries.selectors import without_geoms
 from gisapp.templatetags.thai_dates import be_date
 from gisapp.thaidate import format_be_date
 from layers.models import Complaint, Role, Status, Team
@@ -37,11 +38,8 @@ def officer_team_ids(officer) -> frozenset[int]:
 
 
 def officer_teams(*, officer) -> list[Team]:
-    return list(
-        Team.objects.filter(pk__in=officer_team_ids(officer)).select_related(
-            "subdistrict", "district"
-        )
-    )
+    teams = Team.objects.filter(pk__in=officer_team_ids(officer))
+    return list(without_geoms(teams, "subdistrict", "district"))
 
 
 def team_cases(*, officer) -> QuerySet:

@@ -18,6 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from boundaries.selectors import area_names
 from layers.models import (
     Complaint,
     ForwardTarget,
@@ -47,12 +48,12 @@ def case_url(complaint: Complaint) -> str:
 
 
 def _summary(complaint: Complaint) -> dict:
-    subdistrict = complaint.subdistrict
+    names = area_names(subdistrict_code=complaint.subdistrict_id)
     return {
         "no": complaint.tracking_no,
         "category": complaint.category.name_th,
-        "subdistrict": subdistrict.name_th,
-        "district": subdistrict.district.name_th if subdistrict.district_id else "",
+        "subdistrict": names.subdistrict,
+        "district": names.district,
     }
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from boundaries.selectors import area_names
 from layers.models import Complaint, ComplaintHistory, HistoryKind, Status, Team
 from layers.selectors.scope import jurisdiction_for
 
@@ -35,6 +36,7 @@ class RoutingResult:
     district_code: str
     district_name: str
     province_code: str
+    province_name: str
     outside_actor_district: bool
 
     @property
@@ -50,16 +52,17 @@ def routing_explain(*, complaint: Complaint, officer=None) -> RoutingResult:
         complaint.district_id not in own_districts
     )
     team = complaint.assigned_team
-    subdistrict = complaint.subdistrict
+    names = area_names(subdistrict_code=complaint.subdistrict_id)
     return RoutingResult(
         tracking_no=complaint.tracking_no,
         team_id=team.pk if team else None,
         team_name=team.name if team else "",
         subdistrict_code=complaint.subdistrict_id,
-        subdistrict_name=subdistrict.name_th,
+        subdistrict_name=names.subdistrict,
         district_code=complaint.district_id,
-        district_name=subdistrict.district.name_th,
+        district_name=names.district,
         province_code=complaint.province_id,
+        province_name=names.province,
         outside_actor_district=outside,
     )
 

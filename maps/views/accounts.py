@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from boundaries.selectors import without_geoms
 from layers.forms.officers import (
     POSITION_SUGGESTIONS,
     TITLE_SUGGESTIONS,
@@ -151,7 +152,7 @@ def _approver_or_403(request):
 
 
 def _request_in_area(request, pk) -> RegistrationRequest:
-    reg = RegistrationRequest.objects.select_related("province", "district").filter(pk=pk).first()
+    reg = without_geoms(RegistrationRequest.objects, "province", "district").filter(pk=pk).first()
     if reg is None:
         raise Http404
     if not registration_can_decide(officer=request.user, request=reg):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from boundaries.selectors import without_geoms
 from layers.forms.intake import IntakeForm, officer_may_record
 from layers.models import Complaint
 from layers.selectors.intake import category_tree, intake_base_map
@@ -48,7 +49,7 @@ def intake_outcome(*, complaint: Complaint, officer) -> dict:
         "tracking_no": routed.tracking_no,
         "subdistrict": routed.subdistrict_name,
         "district": routed.district_name,
-        "province": complaint.province.name_th,
+        "province": routed.province_name,
         "team": routed.team_name,
     }
     if not inside:
@@ -110,7 +111,9 @@ def intake_done(request, tracking_no: str):
     """
     _require_recorder(request)
     complaint = get_object_or_404(
-        Complaint.objects.select_related("subdistrict", "district", "province", "assigned_team"),
+        without_geoms(
+            Complaint.objects.select_related("assigned_team"), "subdistrict", "district", "province"
+        ),
         tracking_no=tracking_no,
         created_by=request.user,
     )

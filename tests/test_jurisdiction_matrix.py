@@ -1,0 +1,973 @@
+"""The jurisdiction matrix (issue 3): every role × a case inside and outside its area × every
+endpoint and page.
+
+The list of endpoints is not written by hand: it is read from the URL configuration, and every
+named URL must be classified in ``URL_CLASSES`` (a URL added later without an entry fails
+``test_every_url_is_classified`` with its name). Each class has a driver below that calls every
+URL of the class for every principal:
+
+* (a) case-bound — a tracking number (and an attachment) in the path;
+* (b) area-bound — a province / district / sub-district code (or a point) in the path or query,
+  or an object bound to an area (a registration request);
+* (c) own data — the officer's own profile, queue, team, notifications, intake form;
+* (d) public — no login needed;
+* (e) POST-only actions — a GET is refused; what they act on is exercised in (a) and (b).
+
+The expectations are written here from the issue's rules ("a district officer sees only their
+district's cases, a team member only their sub-districts', a province officer only their
+province's, central everything"), independently of ``layers.selectors.scope``, so that a wrong
+scope fails the matrix.
+
+The data are built once for the module inside a transaction that is rolled back at the end
+(what Django's ``TestCase.setUpTestData`` does); each test runs in a savepoint within it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from boundaries.models import Subdistrict
+from layers.models import (
+    Attachment,
+    Complaint,
+    Notification,
+    PermissionLevel,
+    RegistrationRequest,
+    Role,
+    RoleAssignment,
+)
+from tests.case_fixtures import put_in_state, snapshot
+from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
+
+pytestmark = pytest.mark.django_db
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"MATRIX-PHOTO"
+
+# --- The principals ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Who:
+    key: str
+    role: str | None
+    province: str | None = None
+    district: str | None = None
+    team: bool = False  # member of team T1 (sub-district 490101)
+    anonymous: bool = False
+    revoked: str | None = None  # a role they held, now deactivated (sees nothing)
+
+
+# One officer of each role bound to Mukdahan (49): the district and the team in 4901.
+PRINCIPALS = [
+    Who("district_officer", Role.DISTRICT_OFFICER, district="4901"),
+    Who("district_chief", Role.DISTRICT_CHIEF, district="4901"),
+    Who("team_member", Role.TEAM_MEMBER, district="4901", team=True),
+    Who("province_officer", Role.PROVINCE_OFFICER, province="49"),
+    Who("governor", Role.GOVERNOR, province="49"),
+    Who("central_officer", Role.CENTRAL_OFFICER),
+    Who("gis_analyst", Role.GIS_ANALYST, district="4901"),
+    Who("admin", Role.ADMIN),
+    Who("no_role", None),
+    Who("revoked_officer", None, district="4901", revoked=Role.DISTRICT_OFFICER),
+    Who("anonymous", None, anonymous=True),
+]
+WHO = {w.key: w for w in PRINCIPALS}
+WHO_KEYS = list(WHO)
+
+COUNTRY = {Role.CENTRAL_OFFICER, Role.ADMIN}
+DISTRICT_ACTORS = {Role.DISTRICT_OFFICER, Role.DISTRICT_CHIEF}
+RECORDERS = {Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.CENTRAL_OFFICER}
+# Entitled to complainants' names, IDs and phones: everyone with a role but the GIS analyst.
+PERSONAL_DATA = set(Role.values) - {Role.GIS_ANALYST}
+
+
+def surname(who_key: str) -> str:
+    return f"SURNAME-{who_key}-END"
+
+
+# --- The cases --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseSpec:
+    key: str
+    # A 6-digit sub-district, or a district / province prefix (its first sub-district is used).
+    area: str
+    status: str
+    forwarded_to: str = ""
+    team: str | None = None  # "T1" (490101), "T2" (490102) or None (the district's own queue)
+    overdue: bool = False
+    author: str | None = None  # the principal who recorded it (for the intake receipt)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != "closed"
+
+
+CASES = [
+    CaseSpec("t1_assigned", "490101", "assigned", team="T1", author="district_officer"),
+    CaseSpec("t1_closed", "490101", "closed", team="T1"),
+    CaseSpec("t2_in_progress", "490102", "in_progress", team="T2", overdue=True),
+    # Reassigned by hand to T1 although it lies in 490102: T1's members see it.
+    CaseSpec("t2_handed_to_t1", "490102", "assigned", team="T1", overdue=True),
+    CaseSpec("d4901_queue", "490103", "received", overdue=True),
+    CaseSpec("d4901_to_province", "490103", "forwarded", forwarded_to="province"),
+    CaseSpec("d4901_to_central", "490103", "forwarded", forwarded_to="central", overdue=True),
+    CaseSpec("d4901_to_agency", "490102", "forwarded", forwarded_to="agency", team="T2"),
+    # Pinned by the 4901 district officer in 4902: routed to that district.
+    CaseSpec("d4902_received", "4902", "received", overdue=True, author="district_officer"),
+    CaseSpec("d4902_to_province", "4902", "forwarded", forwarded_to="province", overdue=True),
+    CaseSpec("p48_received", "48", "received", overdue=True),
+    CaseSpec("p48_to_central", "48", "forwarded", forwarded_to="central"),
+]
+SPEC = {c.key: c for c in CASES}
+CASE_KEYS = list(SPEC)
+
+
+def description(case_key: str) -> str:
+    return f"DESC-{case_key}-END"
+
+
+def complainant(case_key: str) -> str:
+    return f"นาย CMPL-{case_key}-END"
+
+
+def sees(who: Who, spec: CaseSpec) -> bool:
+    """The issue's rule, written out: whose area holds the case."""
+    if who.role is None:
+        return False
+    if who.role in COUNTRY:
+        return True
+    if who.role == Role.TEAM_MEMBER:
+        return spec.area == "490101" or spec.team == "T1"
+    if who.district:
+        return spec.area.startswith(who.district)
+    return spec.area.startswith(who.province)
+
+
+def may_note(who: Who, spec: CaseSpec) -> bool:
+    """Whether the workflow lets ``who`` add a note (the one action every status allows):
+    the case district's officers always; its team while the district works it; the level
+    that holds a case forwarded up to it."""
+    district = who.role in DISTRICT_ACTORS and spec.area.startswith(who.district)
+    team = who.role == Role.TEAM_MEMBER and spec.team == "T1"
+    if spec.forwarded_to == "province":
+        holder = who.role == Role.PROVINCE_OFFICER and spec.area.startswith(who.province)
+    elif spec.forwarded_to == "central":
+        holder = who.role == Role.CENTRAL_OFFICER
+    else:
+        holder = district
+    return {
+        "received": district,
+        "assigned": district or team,
+        "in_progress": district or team,
+        "forwarded": district or holder,
+        "closed": district or holder,
+    }[spec.status]
+
+
+def in_inbox(who: Who, spec: CaseSpec) -> bool:
+    if spec.status != "forwarded":
+        return False
+    if who.role == Role.PROVINCE_OFFICER:
+        return spec.forwarded_to == "province" and spec.area.startswith(who.province)
+    return who.role == Role.CENTRAL_OFFICER and spec.forwarded_to == "central"
+
+
+def in_queue(who: Who, spec: CaseSpec) -> bool:
+    """ "My queue": the team's started or given cases, the district desk's own cases and those
+    out with an agency, the level's inbox."""
+    if who.role == Role.TEAM_MEMBER:
+        return spec.team == "T1" and spec.status in ("assigned", "in_progress")
+    if who.role in DISTRICT_ACTORS and spec.area.startswith(who.district):
+        return (spec.team is None and spec.status in ("received", "in_progress")) or (
+            spec.forwarded_to == "agency"
+        )
+    return in_inbox(who, spec)
+
+
+# --- The registration requests (bound to an area and a level) --------------------------------
+
+
+@dataclass(frozen=True)
+class RegSpec:
+    key: str
+    province: str
+    district: str | None
+    level: str
+
+
+REGS = [
+    RegSpec("reg_d4901", "49", "4901", PermissionLevel.DISTRICT),
+    RegSpec("reg_d4902", "49", "4902", PermissionLevel.DISTRICT),
+    RegSpec("reg_p49", "49", None, PermissionLevel.PROVINCE),
+    RegSpec("reg_p48", "48", None, PermissionLevel.PROVINCE),
+]
+REG = {r.key: r for r in REGS}
+
+
+def decides(who: Who, reg: RegSpec) -> bool:
+    """The district chief certifies district-level users of their district, the province
+    officer province-level users of their province (seed 001)."""
+    if reg.level == PermissionLevel.DISTRICT:
+        return who.role == Role.DISTRICT_CHIEF and reg.district == who.district
+    return who.role == Role.PROVINCE_OFFICER and reg.province == who.province
+
+
+def reg_name(reg_key: str) -> str:
+    return f"REGNAME-{reg_key}-END"
+
+
+# --- The data, once per module ----------------------------------------------------------------
+
+
+@dataclass
+class World:
+    officers: dict
+    cases: dict  # key -> Complaint
+    attachments: dict  # case key -> Attachment pk
+    regs: dict  # key -> RegistrationRequest
+    sessions: dict  # principal key -> session cookie value
+
+
+def _subdistrict(area: str) -> Subdistrict:
+    if len(area) == 6:
+        return Subdistrict.objects.get(code=area)
+    return (
+        Subdistrict.objects.filter(code__startswith=area, geom__isnull=False)
+        .order_by("code")
+        .first()
+    )
+
+
+def build_world() -> World:
+    assert not Complaint.objects.exists(), "the matrix needs a database without other cases"
+    teams = {"T1": make_team("490101"), "T2": make_team("490102")}
+    officers = {
+        w.key: make_officer(
+            w.role or w.revoked,
+            province=w.province,
+            district=w.district,
+            teams=[teams["T1"]] if w.team else [],
+            last_name=surname(w.key),
+        )
+        for w in PRINCIPALS
+        if not w.anonymous
+    }
+    revoked = [officers[w.key] for w in PRINCIPALS if w.revoked]
+    RoleAssignment.objects.filter(officer__in=revoked).update(is_active=False)
+    now = timezone.now()
+    cases, attachments = {}, {}
+    for spec in CASES:
+        sub = _subdistrict(spec.area)
+        point = sub.geom.point_on_surface
+        case = make_complaint(
+            lat=point.y,
+            lon=point.x,
+            description=description(spec.key),
+            complainant_name=complainant(spec.key),
+            created_by=officers.get(spec.author),
+        )
+        assert case.subdistrict_id == sub.code, spec
+        case = put_in_state(
+            case,
+            status=spec.status,
+            forwarded_to=spec.forwarded_to,
+            team=teams.get(spec.team),
+        )
+        Complaint.objects.filter(pk=case.pk).update(
+            due_at=now + timedelta(days=-3 if spec.overdue else 30),
+            closed_at=now if spec.status == "closed" else None,
+        )
+        case.refresh_from_db()
+        attachment = Attachment(
+            complaint=case,
+            kind="photo",
+            original_name="site.jpg",
+            content_type="image/jpeg",
+            size_bytes=len(JPEG),
+        )
+        attachment.file.save("site.jpg", ContentFile(JPEG), save=True)
+        cases[spec.key], attachments[spec.key] = case, attachment.pk
+    # One notification per officer, about a case they see (when there is one).
+    for who in PRINCIPALS:
+        if who.anonymous:
+            continue
+        seen = next((k for k in CASE_KEYS if sees(who, SPEC[k])), None)
+        Notification.objects.create(
+            recipient=officers[who.key],
+            complaint=cases[seen] if seen else None,
+            message=f"NOTICE-{who.key}-END",
+        )
+    regs = {
+        r.key: RegistrationRequest.objects.create(
+            citizen_id=new_citizen_id("1"),
+            title="นาย",
+            first_name=reg_name(r.key),
+            last_name="ขอใช้งาน",
+            position="ปลัดอำเภอ",
+            province_id=r.province,
+            district_id=r.district,
+            permission_level=r.level,
+            phone_office="042611234",
+            date_assigned=date(2025, 10, 1),
+        )
+        for r in REGS
+    }
+    sessions = {}
+    for key, officer in officers.items():
+        client = Client()
+        client.force_login(officer)
+        sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return World(officers, cases, attachments, regs, sessions)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("matrix-media")),
+    )
+    overrides.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            data = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            overrides.disable()
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        overrides.disable()
+
+
+def client_for(world: World, who: Who) -> Client:
+    client = Client()
+    if not who.anonymous:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[who.key]
+    return client
+
+
+def raw_body(response) -> bytes:
+    # The test client closes a streamed response once it is read (closing it again would fire
+    # request_finished and close the database connection under the module's transaction).
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def body_of(response) -> str:
+    return raw_body(response).decode("utf-8", errors="replace")
+
+
+def assert_login_required(response, *, api: bool, label: str):
+    if api:
+        assert response.status_code in (401, 403), (label, response.status_code)
+    else:
+        assert response.status_code == 302, (label, response.status_code)
+        assert response["Location"].startswith(reverse("login")), (label, response["Location"])
+
+
+def assert_no_case_data(body: str, world: World, case_key: str, label: str):
+    case = world.cases[case_key]
+    for marker in (
+        case.tracking_no,
+        description(case_key),
+        complainant(case_key),
+        case.complainant_citizen_id,
+    ):
+        assert marker not in body, f"{label}: shows {marker!r} of case {case_key}"
+
+
+def _no_personal_data(body, world, case_key, label):
+    case = world.cases[case_key]
+    for marker in (complainant(case_key), case.complainant_citizen_id, case.complainant_phone):
+        assert marker not in body, f"{label}: personal data {marker!r} shown"
+
+
+# --- The URL table ----------------------------------------------------------------------------
+
+CASE, AREA, OWN, PUBLIC, POST_ONLY = "case-bound", "area-bound", "own data", "public", "POST only"
+
+URL_CLASSES = {
+    # (a) case-bound
+    "case_detail": CASE,
+    "case_attachment": CASE,
+    "team_case": CASE,
+    "intake_done": CASE,
+    "api:case-detail": CASE,
+    # (b) area-bound
+    "province_map": AREA,
+    "case_backlog": AREA,
+    "case_overdue": AREA,
+    "registration_list": AREA,
+    "registration_detail": AREA,
+    "api:cases": AREA,
+    "api:cases-backlog": AREA,
+    "api:cases-overdue": AREA,
+    "api:cases-summary": AREA,
+    "api:complaints_geojson": AREA,
+    "api:boundaries-lookup": AREA,
+    # (c) own data
+    "home": OWN,
+    "profile": OWN,
+    "password_change": OWN,
+    "password_change_done": OWN,
+    "case_notifications": OWN,
+    "case_queue": OWN,
+    "case_inbox": OWN,
+    "team_home": OWN,
+    "intake_new": OWN,
+    "api:cases-queue": OWN,
+    "api:cases-inbox": OWN,
+    "api:team-cases": OWN,
+    "api:team-cases-map": OWN,
+    # (d) public
+    "login": PUBLIC,
+    "register": PUBLIC,
+    "register_done": PUBLIC,
+    "password_reset": PUBLIC,
+    "password_reset_done": PUBLIC,
+    "password_reset_confirm": PUBLIC,
+    "password_reset_complete": PUBLIC,
+    # (e) POST-only actions
+    "case_action": POST_ONLY,
+    "api:case-actions": POST_ONLY,
+    "registration_approve": POST_ONLY,
+    "registration_reject": POST_ONLY,
+    "logout": POST_ONLY,
+}
+# Walked past: Django's admin (staff only, its own permission system), the language switch
+# (tested below as public) and static/media files.
+SKIPPED_PREFIXES = ("admin/", "i18n/", settings.STATIC_URL.lstrip("/"), "media/")
+
+
+def url_names(resolver=None, prefix: str = "", namespace: str = ""):
+    """(name, route) of every pattern in the URL configuration, namespaces included."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(SKIPPED_PREFIXES):
+            continue
+        if isinstance(pattern, URLResolver):
+            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern, route, ns)
+        else:
+            yield (f"{namespace}{pattern.name}" if pattern.name else None, route)
+
+
+def test_every_url_is_classified():
+    found = list(url_names())
+    unnamed = [route for name, route in found if name is None]
+    assert not unnamed, f"URLs without a name cannot be classified: {unnamed}"
+    names = {name for name, _ in found}
+    unclassified = sorted(names - set(URL_CLASSES))
+    assert not unclassified, (
+        f"Classify these URLs in URL_CLASSES of {__name__} (and give them a driver): {unclassified}"
+    )
+    stale = sorted(set(URL_CLASSES) - names)
+    assert not stale, f"URL_CLASSES names URLs that no longer exist: {stale}"
+
+
+def test_every_role_has_a_principal():
+    assert {w.role for w in PRINCIPALS if w.role} == set(Role.values)
+
+
+# --- (a) case-bound GETs ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseGet:
+    api: bool
+    gate: object  # who -> may open this kind of page at all (else 403)
+    finds: object = sees  # (who, spec) -> 200 (else 404)
+    shows_description: bool = True
+
+
+def has_area(who: Who) -> bool:
+    return who.role is not None
+
+
+def is_team_member(who: Who) -> bool:
+    return who.role == Role.TEAM_MEMBER
+
+
+def is_recorder(who: Who) -> bool:
+    return who.role in RECORDERS
+
+
+def _case_url(name: str, world: World, case_key: str) -> str:
+    case = world.cases[case_key]
+    if name == "case_attachment":
+        return reverse(name, args=[case.tracking_no, world.attachments[case_key]])
+    return reverse(name, args=[case.tracking_no])
+
+
+CASE_GETS = {
+    "case_detail": CaseGet(api=False, gate=has_area),
+    "api:case-detail": CaseGet(api=True, gate=has_area),
+    "case_attachment": CaseGet(api=False, gate=has_area),
+    "team_case": CaseGet(api=False, gate=is_team_member),
+    # The receipt is found by author, not by area: a case pinned outside the recorder's
+    # district is routed away and still has a receipt for them, with no personal data and no
+    # description.
+    "intake_done": CaseGet(
+        api=False,
+        gate=is_recorder,
+        finds=lambda who, spec: spec.author == who.key,
+        shows_description=False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case_key", CASE_KEYS)
+@pytest.mark.parametrize("url_name", sorted(CASE_GETS))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_case_bound_get(world, who_key, url_name, case_key):
+    who, spec, ep = WHO[who_key], SPEC[case_key], CASE_GETS[url_name]
+    label = f"{who_key} GET {url_name} of {case_key}"
+    response = client_for(world, who).get(_case_url(url_name, world, case_key))
+    raw = raw_body(response)
+    body = raw.decode("utf-8", errors="replace")
+    if who.anonymous:
+        assert_login_required(response, api=ep.api, label=label)
+        assert_no_case_data(body, world, case_key, label)
+        return
+    if not (ep.gate(who) and ep.finds(who, spec)):
+        assert response.status_code in (403, 404), (label, response.status_code)
+        assert_no_case_data(body, world, case_key, label)
+        return
+    assert response.status_code == 200, (label, response.status_code)
+    if url_name == "case_attachment":
+        assert raw == JPEG, label
+        return
+    assert world.cases[case_key].tracking_no in body, label
+    if not ep.shows_description:
+        assert description(case_key) not in body, label
+        _no_personal_data(body, world, case_key, label)
+    elif who.role not in PERSONAL_DATA:
+        _no_personal_data(body, world, case_key, label)
+    elif url_name in ("case_detail", "api:case-detail"):
+        assert complainant(case_key) in body, f"{label}: entitled, but no complainant shown"
+
+
+# --- (a)/(e) case-bound POST actions ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    api: bool
+    gate: object
+    ok: int  # the status of an applied note
+
+
+CASE_POSTS = {
+    "case_action": CaseAction(api=False, gate=has_area, ok=302),
+    "api:case-actions": CaseAction(api=True, gate=has_area, ok=200),
+    "team_case": CaseAction(api=False, gate=is_team_member, ok=302),
+}
+
+
+@pytest.mark.parametrize("case_key", CASE_KEYS)
+@pytest.mark.parametrize("url_name", sorted(CASE_POSTS))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_case_bound_post(world, who_key, url_name, case_key):
+    """A note (allowed in every status, by who works or holds the case): outsiders are refused
+    and nothing changes; insiders are let through exactly where the workflow says."""
+    who, spec, ep = WHO[who_key], SPEC[case_key], CASE_POSTS[url_name]
+    label = f"{who_key} POST {url_name} of {case_key}"
+    case = world.cases[case_key]
+    before = snapshot(case)
+    data = {"action": "note", "version": case.version, "text": f"NOTE by {who_key}"}
+    client = client_for(world, who)
+    url = _case_url(url_name, world, case_key)
+    if ep.api:
+        response = client.post(url, json.dumps(data), content_type="application/json")
+    else:
+        response = client.post(url, data)
+    body = body_of(response)
+    if who.anonymous:
+        assert_login_required(response, api=ep.api, label=label)
+    elif not (ep.gate(who) and sees(who, spec)):
+        assert response.status_code in (403, 404), (label, response.status_code)
+        assert_no_case_data(body, world, case_key, label)
+    elif not may_note(who, spec):
+        assert response.status_code == 403, (label, response.status_code)
+    else:
+        assert response.status_code == ep.ok, (label, response.status_code, body[:300])
+        assert snapshot(case) != before, f"{label}: accepted but nothing recorded"
+        return
+    assert snapshot(case) == before, f"{label}: refused, yet the case changed"
+
+
+# --- (b) area-bound ---------------------------------------------------------------------------
+
+
+def visible(who: Who, *, where: str = "", open_only=False, overdue_only=False) -> set[str]:
+    return {
+        k
+        for k, spec in SPEC.items()
+        if sees(who, spec)
+        and spec.area.startswith(where)
+        and (spec.is_open or not open_only)
+        and (spec.is_open and spec.overdue or not overdue_only)
+    }
+
+
+def numbers_in(world: World, body: str) -> set[str]:
+    return {k for k, c in world.cases.items() if c.tracking_no in body}
+
+
+def keys_of(world: World, tracking_numbers) -> set[str]:
+    by_number = {c.tracking_no: k for k, c in world.cases.items()}
+    return {by_number[n] for n in tracking_numbers if n in by_number}
+
+
+# Filters that narrow the lists: none, the officer's own district, another district of the
+# province, the other province.
+AREA_FILTERS = {
+    "all": {},
+    "d4901": {"district": "4901"},
+    "d4902": {"district": "4902"},
+    "p48": {"province": "48"},
+}
+# The scoped case lists that take those filters.
+FILTERED_LISTS = {
+    "api:cases",
+    "api:cases-backlog",
+    "api:cases-overdue",
+    "case_backlog",
+    "case_overdue",
+}
+
+
+def _where(filters: dict) -> str:
+    return filters.get("district") or filters.get("province") or ""
+
+
+def covers_province(who: Who, province: str) -> bool:
+    """Whether anything of the province is in the officer's area (province-level map/export)."""
+    if who.role is None:
+        return False
+    if who.role in COUNTRY:
+        return True
+    return (who.province or who.district or "").startswith(province)
+
+
+AREA_VARIANTS = {
+    **{name: list(AREA_FILTERS) for name in sorted(FILTERED_LISTS)},
+    "api:cases-summary": ["by=team", "by=district", "by=province"],
+    "province_map": ["49", "48"],
+    "api:complaints_geojson": [
+        "province=49",
+        "province=48",
+        "district=4901",
+        "district=4902",
+        "subdistrict=490101",
+    ],
+    # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
+    "api:boundaries-lookup": ["4902", "48"],
+    "registration_list": ["pending"],
+}
+AREA_CASES = [(name, v) for name, variants in AREA_VARIANTS.items() for v in variants]
+
+
+def _area_request(name: str, variant: str) -> str:
+    if name in FILTERED_LISTS:
+        page_size = {"page_size": 200} if name.startswith("api:") else {}
+        return f"{reverse(name)}?{urlencode({**page_size, **AREA_FILTERS[variant]})}"
+    if name == "province_map":
+        return reverse(name, args=[variant])
+    if name == "api:boundaries-lookup":
+        point = _subdistrict(variant).geom.point_on_surface
+        return f"{reverse(name)}?lat={point.y}&lon={point.x}"
+    return f"{reverse(name)}?{variant}"
+
+
+@pytest.mark.parametrize("name,variant", AREA_CASES, ids=[f"{n}-{v}" for n, v in AREA_CASES])
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_area_bound(world, who_key, name, variant):
+    who = WHO[who_key]
+    label = f"{who_key} GET {name} {variant}"
+    api = name.startswith("api:")
+    response = client_for(world, who).get(_area_request(name, variant))
+    body = body_of(response)
+    if who.anonymous:
+        assert_login_required(response, api=api, label=label)
+        assert not numbers_in(world, body), label
+        return
+
+    def refused():
+        assert response.status_code in (403, 404), (label, response.status_code)
+        assert not numbers_in(world, body), label
+
+    def shows_exactly(expected: set[str], shown: set[str]):
+        assert response.status_code == 200, (label, response.status_code)
+        assert not shown - expected, f"{label}: shows cases outside its area {shown - expected}"
+        assert not expected - shown, f"{label}: misses cases of its area {expected - shown}"
+
+    if who.role is None and name != "registration_list":
+        return refused()
+    if name not in ("province_map", "api:complaints_geojson", "registration_list"):
+        assert response.status_code == 200, (label, response.status_code)
+    if name in FILTERED_LISTS:
+        filters = AREA_FILTERS[variant]
+        expected = visible(
+            who,
+            where=_where(filters),
+            open_only=name != "api:cases",
+            overdue_only=name.endswith("overdue"),
+        )
+        if api:
+            shown = keys_of(world, [r["tracking_no"] for r in response.json()["results"]])
+        else:
+            shown = numbers_in(world, body)
+        shows_exactly(expected, shown)
+        for key in set(CASE_KEYS) - expected:
+            assert description(key) not in body, label
+    elif name == "api:cases-summary":
+        by = variant.split("=")[1]
+        column = {"team": "assigned_team_id", "district": "district_id", "province": "province_id"}
+        expected: dict = {}
+        for key in visible(who, open_only=True):
+            group = getattr(world.cases[key], column[by])
+            expected[group] = expected.get(group, 0) + 1
+        assert response.status_code == 200, (label, response.status_code)
+        shown = {row["key"]: row["open"] for row in response.json()["results"]}
+        assert shown == expected, label
+    elif name == "province_map":
+        if not covers_province(who, variant):
+            return refused()
+        shows_exactly(visible(who, where=variant), numbers_in(world, body))
+    elif name == "api:complaints_geojson":
+        field, code = variant.split("=")
+        if not covers_province(who, code[:2]):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        ids = keys_of(world, [f["id"] for f in json.loads(body)["features"]])
+        shows_exactly(visible(who, where=code), ids)
+        for key in CASE_KEYS:  # an export carries no personal data and no free text
+            assert description(key) not in body and complainant(key) not in body, label
+    elif name == "api:boundaries-lookup":
+        assert response.status_code == 200, (label, response.status_code)
+        assert response.json()["subdistrict_code"] == _subdistrict(variant).code, label
+        assert not numbers_in(world, body), label
+    elif name == "registration_list":
+        if not any(decides(who, r) for r in REGS):
+            assert response.status_code == 403, (label, response.status_code)
+            shown = set()
+        else:
+            assert response.status_code == 200, (label, response.status_code)
+            shown = {k for k in REG if reg_name(k) in body}
+        assert shown == {k for k, r in REG.items() if decides(who, r)}, label
+    else:
+        pytest.fail(f"{name} is in AREA_VARIANTS without a check here")
+
+
+REG_ACTIONS = ("registration_detail", "registration_approve", "registration_reject")
+
+
+@pytest.mark.parametrize("reg_key", list(REG))
+@pytest.mark.parametrize("url_name", REG_ACTIONS)
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_registration_requests_by_area(world, who_key, url_name, reg_key):
+    """A registration request (names, citizen ID, phones) opens only to its approver."""
+    who, reg = WHO[who_key], world.regs[reg_key]
+    label = f"{who_key} {url_name} {reg_key}"
+    url = reverse(url_name, args=[reg.pk])
+    client = client_for(world, who)
+    # An empty rejection note: an approver gets the form back (400), nothing decided.
+    response = client.get(url) if url_name == "registration_detail" else client.post(url, {})
+    body = body_of(response)
+    reg.refresh_from_db()
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not decides(who, REG[reg_key]):
+        assert response.status_code in (403, 404), (label, response.status_code)
+        assert reg_name(reg_key) not in body and reg.citizen_id not in body, label
+    else:
+        expected = {"registration_detail": 200, "registration_approve": 200}
+        assert response.status_code == expected.get(url_name, 400), (label, response.status_code)
+        if url_name == "registration_approve":
+            assert reg.status == RegistrationRequest.Status.APPROVED, label
+            return
+    assert reg.status == RegistrationRequest.Status.PENDING, label
+
+
+# --- (c) own data -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Own:
+    api: bool
+    gate: object  # else 403
+    # (who, spec) -> the case is listed; None: the page lists no cases
+    lists: object = None
+
+
+def logged_in(who: Who) -> bool:
+    return True
+
+
+OWN_PAGES = {
+    "home": Own(api=False, gate=logged_in),
+    "profile": Own(api=False, gate=logged_in),
+    "password_change": Own(api=False, gate=logged_in),
+    "password_change_done": Own(api=False, gate=logged_in),
+    "intake_new": Own(api=False, gate=is_recorder),
+    "case_notifications": Own(api=False, gate=has_area),
+    "case_queue": Own(api=False, gate=has_area, lists=in_queue),
+    "case_inbox": Own(api=False, gate=has_area, lists=in_inbox),
+    "api:cases-queue": Own(api=True, gate=has_area, lists=in_queue),
+    "api:cases-inbox": Own(api=True, gate=has_area, lists=in_inbox),
+    "team_home": Own(api=False, gate=is_team_member, lists=lambda w, s: s.team == "T1"),
+    "api:team-cases": Own(api=True, gate=is_team_member, lists=lambda w, s: s.team == "T1"),
+    "api:team-cases-map": Own(
+        api=True, gate=is_team_member, lists=lambda w, s: s.team == "T1" and s.is_open
+    ),
+}
+
+
+def _listed_keys(world: World, name: str, response, body: str) -> set[str]:
+    if name in ("api:cases-queue", "api:cases-inbox"):
+        return keys_of(world, [r["tracking_no"] for r in response.json()["results"]])
+    if name == "api:team-cases":
+        data = response.json()
+        return keys_of(world, [r["tracking_no"] for r in data["open"] + data["closed"]])
+    if name == "api:team-cases-map":
+        return keys_of(world, [f["id"] for f in response.json()["features"]])
+    return numbers_in(world, body)
+
+
+@pytest.mark.parametrize("name", sorted(OWN_PAGES))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_own_data(world, who_key, name):
+    who, own = WHO[who_key], OWN_PAGES[name]
+    label = f"{who_key} GET {name}"
+    response = client_for(world, who).get(reverse(name))
+    body = body_of(response)
+    if who.anonymous:
+        assert_login_required(response, api=own.api, label=label)
+        assert not numbers_in(world, body), label
+        return
+    # Whatever the page: nothing of a case outside the officer's area, nobody else's data.
+    outside = {k for k in CASE_KEYS if not sees(who, SPEC[k])}
+    for key in outside:
+        assert_no_case_data(body, world, key, label)
+    for other in WHO_KEYS:
+        if other != who_key:
+            assert surname(other) not in body, f"{label}: shows officer {other}"
+            assert f"NOTICE-{other}-END" not in body, f"{label}: shows {other}'s notification"
+            if other in world.officers:
+                assert world.officers[other].citizen_id not in body, label
+    if not own.gate(who):
+        assert response.status_code == 403, (label, response.status_code)
+        assert not numbers_in(world, body), label
+        return
+    assert response.status_code == 200, (label, response.status_code)
+    if own.lists is not None:
+        expected = {k for k in CASE_KEYS if sees(who, SPEC[k]) and own.lists(who, SPEC[k])}
+        shown = _listed_keys(world, name, response, body)
+        assert shown == expected, f"{label}: lists {sorted(shown)}, expected {sorted(expected)}"
+    elif name == "case_notifications":
+        assert f"NOTICE-{who_key}-END" in body, label
+    elif name == "profile":
+        assert surname(who_key) in body, label
+
+
+# --- (d) public -------------------------------------------------------------------------------
+
+PUBLIC_URLS = {
+    "login": {},
+    "register": {},
+    "register_done": {},
+    "password_reset": {},
+    "password_reset_done": {},
+    "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
+    "password_reset_complete": {},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_URLS))
+def test_public_pages_need_no_login(world, name):
+    response = Client().get(reverse(name, kwargs=PUBLIC_URLS[name]))
+    assert response.status_code == 200, (name, response.status_code)
+    assert not numbers_in(world, body_of(response)), name
+
+
+def test_the_language_switch_needs_no_login(world):
+    response = Client().post(
+        reverse("set_language"), {"language": "en", "next": "/accounts/login/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/"
+
+
+# --- (e) POST only ----------------------------------------------------------------------------
+
+
+def _post_only_url(world: World, name: str) -> str:
+    if name in ("case_action", "api:case-actions"):
+        return reverse(name, args=[world.cases["t1_assigned"].tracking_no])
+    if name.startswith("registration_"):
+        return reverse(name, args=[world.regs["reg_d4901"].pk])
+    return reverse(name)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, c in URL_CLASSES.items() if c == POST_ONLY))
+def test_post_only_actions_refuse_a_get(world, name):
+    # The approver of everything above (district chief of 4901 for reg_d4901, district actor of
+    # the case): a GET changes nothing even for them.
+    client = client_for(world, WHO["district_chief"])
+    case = world.cases["t1_assigned"]
+    before = snapshot(case)
+    response = client.get(_post_only_url(world, name))
+    assert response.status_code == 405, (name, response.status_code)
+    assert snapshot(case) == before
+    reg = RegistrationRequest.objects.get(pk=world.regs["reg_d4901"].pk)
+    assert reg.status == RegistrationRequest.Status.PENDING
+
+
+def test_logout_is_a_post_open_to_anyone(world):
+    response = Client().post(reverse("logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert isinstance(response.wsgi_request.user, AnonymousUser)
+
+
+# --- Every URL of a class has a driver --------------------------------------------------------
+
+
+def test_every_classified_url_is_exercised():
+    drivers = {
+        CASE: set(CASE_GETS),
+        AREA: set(AREA_VARIANTS) | {"registration_detail"},
+        OWN: set(OWN_PAGES),
+        PUBLIC: set(PUBLIC_URLS),
+        POST_ONLY: {n for n, c in URL_CLASSES.items() if c == POST_ONLY},
+    }
+    for kind, names in drivers.items():
+        classified = {n for n, c in URL_CLASSES.items() if c == kind}
+        assert classified == names, (kind, classified ^ names)
+    # The POST-only actions on a case or a registration request are driven by area too.
+    assert {"case_action", "api:case-actions"} <= set(CASE_POSTS)
+    assert {"registration_approve", "registration_reject"} <= set(REG_ACTIONS)

@@ -465,7 +465,7 @@ def url_names(resolver=None, prefix: str = "", namespace: str = ""):
     """(name, route) of every pattern in the URL configuration, namespaces included."""
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
-        route = prefix + str(pattern.pattern)
+        route = prefix + str(pattern.pattern).lstrip("^")  # static() gives a regex
         if route.startswith(SKIPPED_PREFIXES):
             continue
         if isinstance(pattern, URLResolver):
@@ -892,6 +892,36 @@ def test_own_data(world, who_key, name):
         assert f"NOTICE-{who_key}-END" in body, label
     elif name == "profile":
         assert surname(who_key) in body, label
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_own_data_writes_touch_only_own_rows(world, who_key):
+    """The POSTs of own-data pages: intake records only for recording roles; "mark all read"
+    marks the officer's own notifications, nobody else's."""
+    who = WHO[who_key]
+    client = client_for(world, who)
+    cases_before = Complaint.objects.count()
+    response = client.post(reverse("intake_new"), {})
+    if who.anonymous:
+        assert_login_required(response, api=False, label=who_key)
+    elif not is_recorder(who):
+        assert response.status_code == 403, (who_key, response.status_code)
+    else:
+        assert response.status_code == 400, (who_key, response.status_code)  # empty form
+    assert Complaint.objects.count() == cases_before
+
+    response = client.post(reverse("case_notifications"))
+    unread = set(
+        Notification.objects.filter(read_at__isnull=True).values_list("message", flat=True)
+    )
+    for other in world.officers:
+        told = f"NOTICE-{other}-END"
+        expect_read = other == who_key and has_area(who)
+        assert (told not in unread) == expect_read, f"{who_key} marked {other}'s notifications"
+    if who.anonymous:
+        assert_login_required(response, api=False, label=who_key)
+    elif not has_area(who):
+        assert response.status_code == 403, (who_key, response.status_code)
 
 
 # --- (d) public -------------------------------------------------------------------------------

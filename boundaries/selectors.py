@@ -126,14 +126,16 @@ def province_bounds(*, code: str) -> tuple[float, float, float, float] | None:
     return tuple(extent) if extent else None
 
 
-def _geometry_json(tolerance: float, precision: int):
-    """``ST_AsGeoJSON`` of the area's polygon, simplified first when ``tolerance`` > 0.
+def area_geometry_json(*, tolerance: float = 0.0, precision: int = 6):
+    """``ST_AsGeoJSON`` of the area's polygon, simplified first when ``tolerance`` > 0: the
+    one expression every map reads area polygons with.
 
     The national boundary files are already generalised (a province's sub-districts are
     110-500 kB of GeoJSON, and ``ST_SimplifyPreserveTopology`` at 0.0005° saves only 2-6 %),
     so maps serve them as they are by default; a tolerance helps with the full-resolution
-    COD-AB download. Simplification is per polygon, so at large tolerances neighbours' shared
-    edges stop matching: keep it below about 0.001° (100 m).
+    COD-AB download. Preserve-topology keeps small sub-districts from vanishing, but
+    simplification is per polygon, so at large tolerances neighbours' shared edges stop
+    matching: keep it below about 0.001° (100 m) where neighbours are drawn together.
     """
     geom = F("geom")
     if tolerance > 0:
@@ -146,7 +148,24 @@ def _geometry_json(tolerance: float, precision: int):
     return AsGeoJSON(geom, precision=precision)
 
 
-def _feature_collection(rows, property_names) -> dict:
+def areas_geojson(
+    queryset,
+    *,
+    properties: tuple[str, ...] = ("code", "name_th", "name_en"),
+    tolerance: float = 0.0,
+    precision: int = 6,
+) -> dict:
+    """The polygons of a queryset of areas as an RFC 7946 FeatureCollection, by code.
+
+    ``properties`` are fields or annotations of the queryset; the code is also the feature's
+    ``id``. Areas without a polygon of their own (new Bangkok codes) are left out.
+    """
+    rows = (
+        queryset.filter(geom__isnull=False)
+        .annotate(geometry=area_geometry_json(tolerance=tolerance, precision=precision))
+        .order_by("code")
+        .values(*properties, "geometry")
+    )
     return {
         "type": "FeatureCollection",
         "features": [
@@ -154,7 +173,7 @@ def _feature_collection(rows, property_names) -> dict:
                 "type": "Feature",
                 "id": row["code"],
                 "geometry": json.loads(row["geometry"]),
-                "properties": {name: row[name] for name in property_names},
+                "properties": {name: row[name] for name in properties},
             }
             for row in rows
         ],
@@ -164,23 +183,16 @@ def _feature_collection(rows, property_names) -> dict:
 def subdistricts_geojson(*, province: str, tolerance: float = 0.0, precision: int = 6) -> dict:
     """A province's sub-district polygons as an RFC 7946 FeatureCollection (codes, names,
     district code, geometry quality). Codes without a polygon of their own are left out."""
-    rows = (
-        Subdistrict.objects.filter(province_id=province, geom__isnull=False)
-        .annotate(geometry=_geometry_json(tolerance, precision), district_code=F("district_id"))
-        .order_by("code")
-        .values("code", "name_th", "name_en", "district_code", "geom_quality", "geometry")
-    )
-    return _feature_collection(
-        rows, ("code", "name_th", "name_en", "district_code", "geom_quality")
+    return areas_geojson(
+        Subdistrict.objects.filter(province_id=province).annotate(district_code=F("district_id")),
+        properties=("code", "name_th", "name_en", "district_code", "geom_quality"),
+        tolerance=tolerance,
+        precision=precision,
     )
 
 
 def districts_geojson(*, province: str, tolerance: float = 0.0, precision: int = 6) -> dict:
     """A province's district polygons as an RFC 7946 FeatureCollection (codes and names)."""
-    rows = (
-        District.objects.filter(province_id=province, geom__isnull=False)
-        .annotate(geometry=_geometry_json(tolerance, precision))
-        .order_by("code")
-        .values("code", "name_th", "name_en", "geometry")
+    return areas_geojson(
+        District.objects.filter(province_id=province), tolerance=tolerance, precision=precision
     )
-    return _feature_collection(rows, ("code", "name_th", "name_en"))

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.db.models import Count, Func, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from boundaries.models import Subdistrict
-from boundaries.selectors import without_geoms
+from boundaries.selectors import area_geometry_json, without_geoms
 from layers.models import (
     OPEN_STATUSES,
     Complaint,
@@ -27,12 +26,6 @@ from layers.models import (
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 
 OLDEST_FIRST = ("received_at", "id")
-
-
-class SimplifyPreserveTopology(Func):
-    # Not among Django's GIS functions; keeps the sub-district a valid polygon when thinned.
-    function = "ST_SimplifyPreserveTopology"
-    output_field = Subdistrict._meta.get_field("geom")
 
 
 # Overdue lists: the most overdue first, then the oldest.
@@ -259,7 +252,7 @@ def case_subdistrict_geojson(complaint: Complaint, *, tolerance: float = 0.0002)
     """The case's sub-district polygon as GeoJSON, lightly simplified, for the case page map."""
     geometry = (
         Subdistrict.objects.filter(code=complaint.subdistrict_id)
-        .annotate(gj=AsGeoJSON(SimplifyPreserveTopology("geom", tolerance), precision=5))
+        .annotate(gj=area_geometry_json(tolerance=tolerance, precision=5))
         .values_list("gj", flat=True)
         .first()
     )

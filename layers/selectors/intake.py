@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
-from django.contrib.gis.db.models import GeometryField
-from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.db.models import FloatField, Func, Q, Value
+from django.db.models import CharField, Q, Value
 from django.utils.translation import get_language
 
 from boundaries.models import Province, Subdistrict
+from boundaries.selectors import areas_geojson
 from layers.models import Category
 from layers.selectors.scope import jurisdiction_for
 
@@ -20,36 +17,15 @@ SUBDISTRICT_TOLERANCE = 0.0005
 PROVINCE_TOLERANCE = 0.01
 
 
-class SimplifyPreserveTopology(Func):
-    # Django has no wrapper for it; preserve-topology keeps small sub-districts from vanishing.
-    function = "ST_SimplifyPreserveTopology"
-    output_field = GeometryField(srid=4326)
-
-
-def areas_geojson(queryset, *, tolerance: float, level: str) -> dict:
-    """A GeoJSON FeatureCollection of area polygons (code and Thai/English names)."""
-    rows = (
-        queryset.filter(geom__isnull=False)
-        .annotate(
-            simple=AsGeoJSON(
-                SimplifyPreserveTopology("geom", Value(tolerance, output_field=FloatField())),
-                precision=5,
-            )
-        )
-        .values_list("code", "name_th", "name_en", "simple")
-        .order_by("code")
+def base_map_geojson(queryset, *, tolerance: float, level: str) -> dict:
+    """Area outlines drawn under an officer's map (intake, team page), simplified, each
+    feature tagged with its level ("province" or "subdistrict")."""
+    return areas_geojson(
+        queryset.annotate(level=Value(level, output_field=CharField())),
+        properties=("code", "name_th", "name_en", "level"),
+        tolerance=tolerance,
+        precision=5,
     )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": json.loads(geometry),
-                "properties": {"code": code, "name_th": th, "name_en": en, "level": level},
-            }
-            for code, th, en, geometry in rows
-        ],
-    }
 
 
 def intake_base_map(*, officer) -> dict:
@@ -57,7 +33,9 @@ def intake_base_map(*, officer) -> dict:
     provinces, or the provinces for an officer of the whole country."""
     j = jurisdiction_for(officer)
     if j.country:
-        return areas_geojson(Province.objects.all(), tolerance=PROVINCE_TOLERANCE, level="province")
+        return base_map_geojson(
+            Province.objects.all(), tolerance=PROVINCE_TOLERANCE, level="province"
+        )
     q = Q(pk__in=[])
     if j.provinces:
         q |= Q(province_id__in=j.provinces)
@@ -65,7 +43,7 @@ def intake_base_map(*, officer) -> dict:
         q |= Q(district_id__in=j.districts)
     if j.subdistricts:
         q |= Q(code__in=j.subdistricts)
-    return areas_geojson(
+    return base_map_geojson(
         Subdistrict.objects.filter(q), tolerance=SUBDISTRICT_TOLERANCE, level="subdistrict"
     )
 

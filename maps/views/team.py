@@ -24,7 +24,7 @@ from layers.selectors.cases import (
     case_notes,
     case_subdistrict_geojson,
 )
-from layers.selectors.intake import SUBDISTRICT_TOLERANCE, areas_geojson
+from layers.selectors.intake import SUBDISTRICT_TOLERANCE, base_map_geojson
 from layers.selectors.scope import officer_sees_personal_data
 from layers.selectors.team import SORTS, officer_teams, team_case_list
 from layers.services.complaints import parse_point
@@ -62,7 +62,7 @@ def team_home(request):
         except ValidationError:
             messages.warning(request, _("The position in the address was not understood."))
     cases = team_case_list(officer=request.user, near=near, sort=sort)
-    areas = areas_geojson(
+    areas = base_map_geojson(
         Subdistrict.objects.filter(code__in=[t.subdistrict_id for t in teams]),
         tolerance=SUBDISTRICT_TOLERANCE,
         level="subdistrict",

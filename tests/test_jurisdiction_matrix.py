@@ -458,7 +458,12 @@ URL_CLASSES = {
 }
 # Walked past: Django's admin (staff only, its own permission system), the language switch
 # (tested below as public) and static/media files.
-SKIPPED_PREFIXES = ("admin/", "i18n/", settings.STATIC_URL.lstrip("/"), "media/")
+SKIPPED_PREFIXES = (
+    "admin/",
+    "i18n/",
+    settings.STATIC_URL.lstrip("/"),
+    settings.MEDIA_URL.lstrip("/"),
+)
 
 
 def url_names(resolver=None, prefix: str = "", namespace: str = ""):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import CharField, Q, Value
+from django.db.models import CharField, Value
 from django.utils.translation import get_language
 
-from boundaries.models import Province, Subdistrict
+from boundaries.models import Province
 from boundaries.selectors import areas_geojson
 from layers.models import Category
-from layers.selectors.scope import jurisdiction_for
+from layers.selectors.scope import jurisdiction_for, subdistricts_visible_to
 
 # Simplification tolerances in degrees: ~50 m keeps sub-district lines recognisable at the
 # zoom an officer pins at, and cuts the page weight several times; province outlines for the
@@ -36,15 +36,10 @@ def intake_base_map(*, officer) -> dict:
         return base_map_geojson(
             Province.objects.all(), tolerance=PROVINCE_TOLERANCE, level="province"
         )
-    q = Q(pk__in=[])
-    if j.provinces:
-        q |= Q(province_id__in=j.provinces)
-    if j.districts:
-        q |= Q(district_id__in=j.districts)
-    if j.subdistricts:
-        q |= Q(code__in=j.subdistricts)
     return base_map_geojson(
-        Subdistrict.objects.filter(q), tolerance=SUBDISTRICT_TOLERANCE, level="subdistrict"
+        subdistricts_visible_to(officer=officer),
+        tolerance=SUBDISTRICT_TOLERANCE,
+        level="subdistrict",
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from boundaries.models import Subdistrict
 from layers.models import Complaint, ForwardTarget, Role, RoleAssignment, TeamMembership
 
 COUNTRY_ROLES = {Role.CENTRAL_OFFICER, Role.ADMIN}
@@ -143,6 +144,24 @@ def complaints_visible_to(*, officer, queryset: QuerySet | None = None) -> Query
         return qs.none()
     q = scope_q(jurisdiction)
     return qs if q is None else qs.filter(q)
+
+
+def subdistricts_visible_to(*, officer) -> QuerySet:
+    """The sub-districts of the officer's areas: every one for the whole country, none for an
+    outsider. (A case reassigned by hand outside these still shows in the case lists.)"""
+    jurisdiction = jurisdiction_for(officer)
+    if jurisdiction.is_empty:
+        return Subdistrict.objects.none()
+    if jurisdiction.country:
+        return Subdistrict.objects.all()
+    q = Q(pk__in=[])
+    if jurisdiction.provinces:
+        q |= Q(province_id__in=jurisdiction.provinces)
+    if jurisdiction.districts:
+        q |= Q(district_id__in=jurisdiction.districts)
+    if jurisdiction.subdistricts:
+        q |= Q(code__in=jurisdiction.subdistricts)
+    return Subdistrict.objects.filter(q)
 
 
 def officer_sees_personal_data(officer) -> bool:

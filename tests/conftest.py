@@ -6,10 +6,14 @@ line between two provinces.
 """
 
 import importlib
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 SAMPLE_DIR = Path(settings.BOUNDARIES_DATA_DIR) / "sample"
 NATIONAL_DIR = Path(settings.BOUNDARIES_DATA_DIR)
@@ -29,6 +33,47 @@ def seed_categories():
     from django.apps import apps
 
     migration.seed(apps, None)
+
+
+def compile_translations() -> bool:
+    """Build the .mo catalogues from the committed .po files when missing or older (a fresh
+    clone has none: .gitignore has *.mo), so the tests see the Thai pages the site serves.
+    Written to a temporary name and renamed: other test runs in the same tree may be reading."""
+    compiled = False
+    for locale_dir in settings.LOCALE_PATHS:
+        for po in Path(locale_dir).glob("*/LC_MESSAGES/*.po"):
+            mo = po.with_suffix(".mo")
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            if shutil.which("msgfmt") is None:
+                pytest.exit("msgfmt is missing: install gettext (./damrong test does)", 2)
+            tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+            subprocess.run(["msgfmt", "--check-format", "-o", str(tmp), str(po)], check=True)
+            os.replace(tmp, mo)
+            compiled = True
+    if compiled:
+        # Forget catalogues loaded before the .mo existed (as Django does when LOCALE_PATHS
+        # changes).
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
+    return compiled
+
+
+@pytest.fixture(scope="session", autouse=True)
+def translations_compiled():
+    compile_translations()
+
+
+@pytest.fixture
+def english(settings):
+    """The site in English, as after choosing EN in the language switcher, for tests that
+    assert the English wording of messages (the msgids). Without it pages, API errors and
+    service messages are in Thai, the default."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -80,6 +80,7 @@ def test_login_accepts_dashes_and_spaces(client, fmt):
     assert int(client.session["_auth_user_id"]) == officer.pk
 
 
+@pytest.mark.usefixtures("english")  # checks the English wording
 def test_bad_check_digit_is_told_before_any_password_is_tried(client, failed_logins):
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
     response = login(client, with_wrong_check_digit(officer.citizen_id), officer.test_password)
@@ -91,12 +92,14 @@ def test_bad_check_digit_is_told_before_any_password_is_tried(client, failed_log
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.usefixtures("english")  # checks the English wording
 def test_too_short_citizen_id_is_told_so(client, failed_logins):
     response = login(client, "110170020341", "whatever")
     assert "13 digits" in response.content.decode()
     assert failed_logins == []
 
 
+@pytest.mark.usefixtures("english")  # checks the English wording
 def test_wrong_password_gets_the_generic_message(client, failed_logins):
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
     response = login(client, dashed(officer.citizen_id), "not-the-password")
@@ -107,11 +110,13 @@ def test_wrong_password_gets_the_generic_message(client, failed_logins):
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.usefixtures("english")  # checks the English wording
 def test_unknown_but_valid_citizen_id_gets_the_generic_message(client):
     response = login(client, new_citizen_id("5"), "Test-pass-2569")
     assert WRONG_LOGIN in response.content.decode()
 
 
+@pytest.mark.usefixtures("english")  # checks the English wording
 def test_inactive_account_is_refused(client):
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901", is_active=False)
     response = login(client, officer.citizen_id, officer.test_password)
@@ -143,6 +148,7 @@ def test_logout(client):
 
 
 @pytest.mark.urls("tests.test_accounts")
+@pytest.mark.usefixtures("english")  # checks the English wording
 def test_issued_password_must_be_changed_before_anything_opens(client):
     officer = make_officer(
         Role.DISTRICT_OFFICER, district="4901", password="Issued-2569x", must_change_password=True

@@ -15,7 +15,8 @@ from layers.selectors import cases as sel
 from tests.case_fixtures import build_cast, put_in_state, snapshot
 from tests.factories import make_complaint
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in English (the msgids); the site's default is Thai.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 SECRET_NAME = "นายลับเฉพาะ ทดสอบเอพีไอ"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64

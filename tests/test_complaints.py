@@ -29,6 +29,9 @@ from layers.validators import (
 )
 from tests.factories import MUKDAHAN_CITY, make_complaint, new_citizen_id
 
+# Messages are checked in English (the msgids); the site's default is Thai.
+pytestmark = pytest.mark.usefixtures("english")
+
 # Savannakhet (Laos), across the Mekong from Mukdahan town: a pin dropped one river too far.
 SAVANNAKHET = (16.5560, 104.7530)
 

@@ -13,7 +13,8 @@ from boundaries.models import Subdistrict
 from layers.models import Attachment, Complaint, ComplaintHistory, Status
 from tests.factories import MUKDAHAN_CITY, Role, make_complaint, make_officer, make_team
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in English (the msgids); the site's default is Thai.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NEW = "/cases/new/"
 LOOKUP = "/api/boundaries/lookup"

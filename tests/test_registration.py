@@ -19,7 +19,8 @@ from layers.services.officers import (
 )
 from tests.factories import make_officer, new_citizen_id
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in English (the msgids); the site's default is Thai.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 REGISTER = "/accounts/register/"
 LIST = "/accounts/registrations/"

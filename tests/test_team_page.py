@@ -13,7 +13,8 @@ from layers.models import Attachment, CaseNote, Complaint, ComplaintHistory, Sta
 from layers.services.workflow import complaint_close, complaint_start
 from tests.factories import Role, make_complaint, make_officer, make_team
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in English (the msgids); the site's default is Thai.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 HOME = "/team/"
 API = "/api/team/cases"

@@ -25,7 +25,8 @@ from layers.services import workflow as wf
 from tests.case_fixtures import build_cast, history_count, put_in_state, snapshot
 from tests.factories import make_complaint
 
-pytestmark = pytest.mark.django_db
+# Messages are checked in English (the msgids); the site's default is Thai.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from layers.models import (
@@ -202,16 +202,19 @@ def _role_for(request: RegistrationRequest) -> dict:
 
 
 def _send_password_mail(*, email: str, citizen_id_masked: str, password: str) -> bool:
+    # In the site's language (Thai), whatever language the approver's page is in.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Damrong GIS: your account")
+        message = _(
+            "Your registration was approved.\n\n"
+            "User name: your 13-digit citizen ID (%(masked)s)\n"
+            "First password: %(password)s\n\n"
+            "You must change this password at your first login."
+        ) % {"masked": citizen_id_masked, "password": password}
     try:
         send_mail(
-            subject=_("Damrong GIS: your account"),
-            message=_(
-                "Your registration was approved.\n\n"
-                "User name: your 13-digit citizen ID (%(masked)s)\n"
-                "First password: %(password)s\n\n"
-                "You must change this password at your first login."
-            )
-            % {"masked": citizen_id_masked, "password": password},
+            subject=subject,
+            message=message,
             from_email=settings.DEFAULT_FROM_EMAIL,
             recipient_list=[email],
         )

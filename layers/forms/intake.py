@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from layers.models import Category, Channel, Complaint, Role
 from layers.selectors.intake import category_name
 from layers.selectors.scope import jurisdiction_for
-from layers.services.complaints import complaint_create
+from layers.services.complaints import category_resolve, complaint_create
 from layers.services.workflow import attachments_create, attachments_validate
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
@@ -145,22 +145,15 @@ class IntakeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         category = cleaned.get("category")
-        subcategory = cleaned.get("subcategory")
         if category is not None:
-            # The same rules as complaint_create, checked here too so that they show together
+            # complaint_create's category rules, checked here too so that they show together
             # with the other field errors instead of after them.
-            if category.is_other:
-                if not (cleaned.get("subcategory_text") or "").strip():
-                    self.add_error(
-                        "subcategory_text",
-                        _("For 'Other' (เรื่องอื่นๆ), write the sub-category in words."),
-                    )
-            elif subcategory is None:
-                self.add_error("subcategory", _("Choose a sub-category."))
-            elif subcategory.parent_id != category.pk:
-                self.add_error(
-                    "subcategory", _("This sub-category does not belong to the main category.")
-                )
+            errors: dict[str, str] = {}
+            category_resolve(
+                category, cleaned.get("subcategory"), cleaned.get("subcategory_text"), errors
+            )
+            for field, message in errors.items():
+                self.add_error(field, message)
         return cleaned
 
     def add_service_errors(self, exc: ValidationError) -> None:

@@ -15,7 +15,7 @@ from boundaries.models import District, Province
 from boundaries.selectors import without_geoms
 from gisapp.thaidate import BE_OFFSET
 from layers.models import Officer, PermissionLevel, RegistrationRequest
-from layers.services.officers import officer_password_change
+from layers.services.officers import officer_password_change, registration_validate
 from layers.validators import normalize_citizen_id, validate_citizen_id
 
 # 13 digits plus the dashes or spaces people type: 1-1017-00203-41-7 is 17 characters.
@@ -244,16 +244,19 @@ class RegistrationForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        province, district = cleaned.get("province"), cleaned.get("district")
-        if province and district and district.province_id != province.pk:
-            self.add_error(
-                "district",
-                _("The district %(district)s is not in the province %(province)s.")
-                % {"district": district.name_th, "province": province.name_th},
-            )
-        if cleaned.get("permission_level") == PermissionLevel.DISTRICT and not district:
-            if "district" not in self.errors:
-                self.add_error("district", _("A district-level user must name their district."))
+        # The service's rules across fields (registration_validate), checked here too so that
+        # they show beside the other field errors; a field already refused keeps its message.
+        draft = RegistrationRequest(permission_level=cleaned.get("permission_level") or "")
+        for name in ("province", "district"):
+            if cleaned.get(name) is not None:
+                setattr(draft, name, cleaned[name])
+        try:
+            registration_validate(request=draft)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field not in self.errors:
+                    for message in messages:
+                        self.add_error(field, message)
         return cleaned
 
 

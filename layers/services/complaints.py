@@ -107,7 +107,10 @@ def _category_from(value):
     return Category.objects.filter(code=str(value).strip()).first()
 
 
-def _resolve_category(category, subcategory, subcategory_text, errors):
+def category_resolve(category, subcategory, subcategory_text, errors: dict):
+    """The rules of a complaint's category tree: returns (main category, sub-category, words)
+    and puts what is wrong into ``errors`` by field. Shared by ``complaint_create`` and the
+    intake form (which shows the errors beside its other fields)."""
     category = _category_from(category)
     if category is None or category.parent_id is not None or not category.is_active:
         errors["category"] = _("Choose a main category.")
@@ -166,7 +169,7 @@ def complaint_create(
     its sub-district (``layers.services.routing``).
     """
     errors: dict[str, str] = {}
-    category, subcategory, subcategory_text = _resolve_category(
+    category, subcategory, subcategory_text = category_resolve(
         category, subcategory, subcategory_text, errors
     )
     if channel not in Channel.values:

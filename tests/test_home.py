@@ -230,3 +230,28 @@ def test_pending_registrations_counted_for_the_approver(fast_hasher):
     RegistrationRequest.objects.create(citizen_id=new_citizen_id(), district_id="4902", **common)
     response = client_for(chief).get("/")
     assert response.context["pending_registrations"] == 1
+
+
+@pytest.mark.browser
+def test_home_at_360_px_in_thai(live_server, live_data):
+    from tests.browser import login, new_page, open_browser, screenshot
+
+    central = make_officer(Role.CENTRAL_OFFICER)  # the longest page: inbox and every province
+    lat, lon = point_in("490101")
+    make_complaint(lat, lon)
+    with open_browser() as browser:
+        page = new_page(browser, live_server.url, mobile=True, locale="en-US")
+        login(page, live_server.url, central)
+        response = page.goto(f"{live_server.url}/")
+        assert response.status == 200
+        assert page.locator("html").get_attribute("lang") == "th"
+        assert page.locator("#tile-open .n").inner_text() == "1"
+        page.locator("details.home-provinces summary").first.click()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+        tiles = page.locator(".home-tile")
+        for i in range(tiles.count()):
+            box = tiles.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+        screenshot(page, "home_360")
+        assert page.blocked_requests == []
+        assert page.console_errors == []

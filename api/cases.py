@@ -151,7 +151,7 @@ def _bool_param(value, name):
 def _area_params(request) -> dict:
     params = request.query_params
     team = params.get("team") or None
-    if team is not None and not team.isdigit():
+    if team is not None and not team.isdecimal():  # not isdigit(): int("²") fails
         raise ValidationError({"team": _("A team is given by its number.")})
     return {
         "team": team,

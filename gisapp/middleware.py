@@ -1,8 +1,10 @@
 """Thai first: the page language is Thai unless the officer picked another with the switcher."""
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class ThaiFirstLocaleMiddleware(LocaleMiddleware):
@@ -23,3 +25,28 @@ class ThaiFirstLocaleMiddleware(LocaleMiddleware):
                 pass  # an unknown or stale cookie: the default
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class RefuseNulMiddleware:
+    """A NUL character in the address (``%00``) gets a 400 before any view runs.
+
+    PostgreSQL text cannot hold NUL: a path or query parameter carrying one reached the
+    database as a filter value (a tracking number, an area code) and failed there as a 500.
+    Form fields refuse it themselves (Django's ``ProhibitNullCharactersValidator``); the
+    workflow services check the texts they are given.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or "\x00" in value
+            for key, values in request.GET.lists()
+            for value in values
+        ):
+            message = _("The address contains a NUL character; remove it and try again.")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -213,6 +213,8 @@ def _text(value, field: str, message: str, *, required: bool = True, max_length=
     text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
     if required and not text:
         raise ValidationError({field: message})
+    if "\x00" in text:  # PostgreSQL text cannot hold it: a 400 here, not a 500 at the INSERT
+        raise ValidationError({field: _("Remove the NUL character from the text.")})
     if max_length and len(text) > max_length:
         raise ValidationError({field: _("At most %(n)d characters, please.") % {"n": max_length}})
     return text

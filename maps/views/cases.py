@@ -197,7 +197,7 @@ def _list_page(request, qs, *, title, tab, intro="", summary=None, by=None):
 
 def _area_filters(request) -> dict:
     team = request.GET.get("team", "")
-    if team and not team.isdigit():
+    if team and not team.isdecimal():  # not isdigit(): int("²") fails
         team = ""
     return {
         "team": team or None,

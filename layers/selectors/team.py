@@ -232,13 +232,3 @@ def team_case_map(*, officer) -> dict:
             )
         ],
     }
-
-
-def team_case_get(*, officer, tracking_no: str) -> Complaint | None:
-    """One case of the officer's teams, or None (outside their teams or scope)."""
-    return (
-        team_cases(officer=officer)
-        .select_related("category", "subcategory", "subdistrict", "district", "province")
-        .filter(tracking_no=tracking_no)
-        .first()
-    )

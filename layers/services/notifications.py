@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -40,11 +40,7 @@ EVENT_BACK_AT_DISTRICT = "back_at_district"
 
 def case_url(complaint: Complaint) -> str:
     base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-    try:
-        path = reverse("case_detail", args=[complaint.tracking_no])
-    except NoReverseMatch:  # a deployment without the case pages (e.g. an API-only one)
-        path = f"/cases/{complaint.tracking_no}/"
-    return base + path
+    return base + reverse("case_detail", args=[complaint.tracking_no])
 
 
 def _summary(complaint: Complaint) -> dict:

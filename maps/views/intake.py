@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
@@ -22,14 +22,6 @@ from layers.services.routing import routing_explain
 def _require_recorder(request):
     if not officer_may_record(request.user):
         raise PermissionDenied(_("Only district, province and central officers record cases."))
-
-
-def case_page_url(tracking_no: str) -> str | None:
-    """The shared case page (built by the workflow work), when it is installed."""
-    try:
-        return reverse("case_detail", kwargs={"tracking_no": tracking_no})
-    except NoReverseMatch:
-        return None
 
 
 def intake_outcome(*, complaint: Complaint, officer) -> dict:
@@ -121,6 +113,6 @@ def intake_done(request, tracking_no: str):
     context = {
         "complaint": complaint,
         "outcome": intake_outcome(complaint=complaint, officer=request.user),
-        "case_url": case_page_url(complaint.tracking_no) if visible else None,
+        "case_url": reverse("case_detail", args=[complaint.tracking_no]) if visible else None,
     }
     return render(request, "maps/intake/done.html", context)

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from boundaries.models import Subdistrict
@@ -77,14 +77,9 @@ def team_home(request):
     return render(request, "maps/team/home.html", context)
 
 
-def _attachment_url(complaint, attachment) -> str | None:
-    # The case page's access-checked download, when installed; never a bare /media/ link.
-    for name in ("case_attachment", "case_attachment_download"):
-        try:
-            return reverse(name, args=[complaint.tracking_no, attachment.pk])
-        except NoReverseMatch:
-            continue
-    return None
+def _attachment_url(complaint, attachment) -> str:
+    # The case page's access-checked download; never a bare /media/ link.
+    return reverse("case_attachment", args=[complaint.tracking_no, attachment.pk])
 
 
 def _status_label(code: str) -> str:

@@ -759,6 +759,21 @@ DEMO_TEMP_TABLES = (
 BATCH_WHERE = "WHERE c.tracking_year = %(year)s AND c.tracking_seq BETWEEN %(first)s AND %(last)s"
 
 
+def _analyze(cur, *tables: str) -> None:
+    """Planner statistics for tables this run reads or has just filled.
+
+    Without them the planner guesses: autovacuum never analyses temporary tables, may not have
+    reached tables filled moments ago (boundaries just loaded, teams just made; it is off on
+    some servers), and the points were analysed before they had their area codes, so the
+    staging query saw one row where there were a million. A bench run at 1 M complaints took
+    over 20 minutes on such a plan, about one minute after ANALYZE (bench/README.md). Cheap:
+    ANALYZE reads a sample of at most 30,000 rows (tens of milliseconds here). Table names
+    are this module's constants, never input.
+    """
+    for table in tables:
+        cur.execute(f"ANALYZE {table}")
+
+
 def demo_complaints_seed(
     *,
     count: int = DEFAULT_COUNT,
@@ -808,6 +823,19 @@ def demo_complaints_seed(
         for table in DEMO_TEMP_TABLES:
             cur.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
         _temp_tables(cur, rows, choice_weights)
+        _analyze(
+            cur,
+            "boundaries_province",
+            "boundaries_district",
+            "boundaries_subdistrict",
+            "layers_team",
+            # The small lookup tables just filled:
+            "demo_choice",
+            "demo_choice_slot",
+            "demo_channel",
+            "demo_result",
+            "demo_forward",
+        )
         step(f"generating {count:,} points in {len(picked):,} sub-districts")
         # Raw SQL: ST_GeneratePoints with a seed per sub-district (its code), so the points
         # are the same every run; numbered in code order, then in the order generated. On a
@@ -834,13 +862,16 @@ def demo_complaints_seed(
         )
         cur.execute("SELECT count(*) FROM demo_pt")
         report.dropped = count - cur.fetchone()[0]
-        cur.execute("ANALYZE demo_pt")
+        _analyze(cur, "demo_pt")  # the bulk assignment joins on it
         step("assigning sub-district, district and province from each point")
         assign_areas_to_points(table="demo_pt", pk="n")
         cur.execute("SELECT count(*) FROM demo_pt WHERE subdistrict_code IS NULL")
         report.dropped += cur.fetchone()[0]
         step("drawing categories, people, channels, dates and statuses")
+        # Again: the codes are filled now, and the staging query filters and joins on them.
+        _analyze(cur, "demo_pt")
         cur.execute(_stage_sql(), params)
+        _analyze(cur, "demo_stage")
         cur.execute("SELECT year, count(*) FROM demo_stage GROUP BY year ORDER BY year")
         per_year = cur.fetchall()
         # The counters are locked from here to the commit: intakes meanwhile wait, then
@@ -860,6 +891,8 @@ def demo_complaints_seed(
             },
         )
         report.created = cur.rowcount
+        # The history statements read the new complaints back (and so do the pages, next).
+        _analyze(cur, "layers_complaint")
         step("writing the history of each case")
         with translation.override(settings.LANGUAGE_CODE):
             labels = {t: str(ForwardTarget(t).label) for t in ForwardTarget.values}
@@ -878,6 +911,7 @@ def demo_complaints_seed(
                     },
                 )
                 report.history_rows += cur.rowcount
+        _analyze(cur, "layers_complainthistory")
         for table in DEMO_TEMP_TABLES:
             cur.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
         step("committing")

@@ -350,7 +350,9 @@ def test_a_write_between_check_and_update_is_refused_whole(cast):
     Complaint.objects.filter(pk=case.pk).update(version=seen + 1)  # the other writer
     before = history_count(case)
     with pytest.raises(wf.StaleVersion), transaction.atomic():
-        wf._write(current=current, version=seen, actor=cast.member, kind="status", to_status=P)
+        wf.complaint_change_write(
+            current=current, version=seen, actor=cast.member, kind="status", to_status=P
+        )
     stored = Complaint.objects.get(pk=case.pk)
     assert (stored.status, stored.version) == (A, seen + 1)
     assert history_count(case) == before

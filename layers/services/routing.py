@@ -12,11 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from boundaries.selectors import area_names
-from layers.models import Complaint, ComplaintHistory, HistoryKind, Status, Team
+from layers.models import Complaint, HistoryKind, Status, Team
 from layers.selectors.scope import jurisdiction_for
 
 
@@ -80,29 +78,21 @@ def complaint_route_on_intake(*, complaint: Complaint, actor=None) -> RoutingRes
     back from ``complaint_create``.
     """
     from layers.services.notifications import notify_district_queue, notify_team_assigned
+    from layers.services.workflow import complaint_change_write
 
     team = team_for_subdistrict(complaint.subdistrict_id)
     if team is None:
         notify_district_queue(complaint=complaint, actor=actor)
     else:
-        now = timezone.now()
-        Complaint.objects.filter(pk=complaint.pk).update(
-            assigned_team=team,
-            status=Status.ASSIGNED,
-            status_changed_at=now,
-            updated_at=now,
-            version=F("version") + 1,
-        )
-        ComplaintHistory.objects.create(
-            complaint=complaint,
+        complaint_change_write(
+            current=complaint,
+            version=complaint.version,
+            actor=actor,
             kind=HistoryKind.ASSIGNED,
-            from_status=complaint.status,
             to_status=Status.ASSIGNED,
             to_value=team.name,
-            actor=actor,
-            at=now,
+            assigned_team=team,
         )
-        complaint.refresh_from_db()
         notify_team_assigned(complaint=complaint, team=team, actor=actor)
     result = routing_explain(complaint=complaint, officer=actor)
     complaint.routing = result

@@ -263,7 +263,7 @@ def _stale_message(current: Complaint, seen: int) -> str:
     ) % {"seen": seen, "now": current.version, "status": current.get_status_display()}
 
 
-def _write(
+def complaint_change_write(
     *,
     current: Complaint,
     version: int,
@@ -275,7 +275,11 @@ def _write(
     to_value: str = "",
     **fields,
 ) -> Complaint:
-    """The conditional UPDATE and its history row; refreshes and returns the case."""
+    """The conditional UPDATE and its history row; refreshes and returns the case.
+
+    Every status change goes through here: the actions below, and routing at intake
+    (``layers.services.routing``). Call it inside the caller's transaction.
+    """
     now = timezone.now()
     if to_status != current.status:
         fields["status_changed_at"] = now
@@ -298,7 +302,8 @@ def _write(
         at=now,
     )
     current.refresh_from_db()
-    logger.info("case %s: %s by officer %s", current.tracking_no, kind, actor.pk)
+    # No actor: routing at intake of a case recorded without one (imports, demo data).
+    logger.info("case %s: %s by officer %s", current.tracking_no, kind, getattr(actor, "pk", None))
     return current
 
 
@@ -333,7 +338,7 @@ def complaint_start(*, complaint, actor, expected_version, note: str = "") -> Co
         complaint=complaint, actor=actor, expected_version=expected_version, action=START
     )
     note = _text(note, "note", "", required=False, max_length=MAX_NOTE)
-    return _write(
+    return complaint_change_write(
         current=current,
         version=version,
         actor=actor,
@@ -375,7 +380,7 @@ def complaint_assign(*, complaint, actor, expected_version, team, reason: str = 
         required=previous is not None,
         max_length=MAX_NOTE,
     )
-    result = _write(
+    result = complaint_change_write(
         current=current,
         version=version,
         actor=actor,
@@ -413,7 +418,7 @@ def complaint_forward(
         note, "note", _("Say why the case is forwarded and what is asked."), max_length=MAX_NOTE
     )
     label = agency or ForwardTarget(target).label
-    result = _write(
+    result = complaint_change_write(
         current=current,
         version=version,
         actor=actor,
@@ -439,7 +444,7 @@ def complaint_return(*, complaint, actor, expected_version, reason: str) -> Comp
     )
     reason = _text(reason, "reason", _("Say why the case is sent back down."), max_length=MAX_NOTE)
     previous = current.forwarded_agency or current.get_forwarded_to_display()
-    result = _write(
+    result = complaint_change_write(
         current=current,
         version=version,
         actor=actor,
@@ -473,7 +478,7 @@ def complaint_close(*, complaint, actor, expected_version, result: str, note: st
     note = _text(note, "note", _("Write a closing note."), max_length=MAX_NOTE)
     now = timezone.now()
     # forwarded_to stays: it records which level closed a forwarded case (and may reopen it).
-    return _write(
+    return complaint_change_write(
         current=current,
         version=version,
         actor=actor,
@@ -501,7 +506,7 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
     reason = _text(reason, "reason", _("Give the reason for reopening."), max_length=MAX_NOTE)
     days = sla_days_for(current)
     now = timezone.now()
-    result = _write(
+    result = complaint_change_write(
         current=current,
         version=version,
         actor=actor,
@@ -698,7 +703,7 @@ def _add_note(
     if accuracy is not None and location is None:
         raise ValidationError({"visit_location": _("A GPS accuracy was given without a position.")})
     checked = attachments_validate(files)
-    result = _write(
+    result = complaint_change_write(
         current=current,
         version=version,
         actor=actor,

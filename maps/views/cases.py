@@ -49,20 +49,21 @@ def _get_case(request, tracking_no):
         raise Http404(_("No such case.")) from None
 
 
-def _map_data(case) -> dict:
-    notes = [
+def _map_data(case, notes) -> dict:
+    visits = [
         {
             "lat": n.visit_location.y,
             "lon": n.visit_location.x,
             "acc": n.visit_accuracy_m,
         }
-        for n in case.notes.exclude(visit_location=None)
+        for n in notes
+        if n.visit_location is not None
     ]
     return {
         "lat": case.location.y,
         "lon": case.location.x,
         "area": sel.case_subdistrict_geojson(case),
-        "visits": notes,
+        "visits": visits,
     }
 
 
@@ -77,18 +78,19 @@ def _history(case) -> list:
 
 def _detail_context(request, case, *, errors=None, failed_action=None, posted=None):
     officer = request.user
+    notes = list(sel.case_notes(case))  # the list and the map's visit points: one query
     return {
         "case": case,
         "personal": officer_sees_personal_data(officer),
         "history": _history(case),
-        "notes": sel.case_notes(case),
+        "notes": notes,
         "attachments": sel.case_attachments(case),
         "actions": wf.actions_available(complaint=case, officer=officer),
         "teams": sel.teams_for_assignment(case),
         "forward_targets": ForwardTarget.choices,
         "close_results": CloseResult.choices,
         "is_overdue": case.is_open and case.due_at is not None and case.due_at < timezone.now(),
-        "map_data": _map_data(case),
+        "map_data": _map_data(case, notes),
         "errors": errors or {},
         "failed_action": failed_action,
         "posted": posted or {},

@@ -119,17 +119,24 @@ def jurisdiction_for(officer) -> Jurisdiction:
     return result
 
 
-def scope_q(jurisdiction: Jurisdiction) -> Q | None:
-    """A filter for complaints inside the jurisdiction; None means everything."""
-    if jurisdiction.country:
-        return None
+def _areas_q(jurisdiction: Jurisdiction, *, subdistrict_field: str) -> Q:
+    """Rows whose province, district or sub-district (named ``subdistrict_field``) is one of
+    the jurisdiction's; nothing when it has none."""
     q = Q(pk__in=[])
     if jurisdiction.provinces:
         q |= Q(province_id__in=jurisdiction.provinces)
     if jurisdiction.districts:
         q |= Q(district_id__in=jurisdiction.districts)
     if jurisdiction.subdistricts:
-        q |= Q(subdistrict_id__in=jurisdiction.subdistricts)
+        q |= Q(**{f"{subdistrict_field}__in": jurisdiction.subdistricts})
+    return q
+
+
+def scope_q(jurisdiction: Jurisdiction) -> Q | None:
+    """A filter for complaints inside the jurisdiction; None means everything."""
+    if jurisdiction.country:
+        return None
+    q = _areas_q(jurisdiction, subdistrict_field="subdistrict_id")
     if jurisdiction.team_ids:
         # A case reassigned by hand to a team outside its sub-district is still that team's.
         q |= Q(assigned_team_id__in=jurisdiction.team_ids)
@@ -154,14 +161,7 @@ def subdistricts_visible_to(*, officer) -> QuerySet:
         return Subdistrict.objects.none()
     if jurisdiction.country:
         return Subdistrict.objects.all()
-    q = Q(pk__in=[])
-    if jurisdiction.provinces:
-        q |= Q(province_id__in=jurisdiction.provinces)
-    if jurisdiction.districts:
-        q |= Q(district_id__in=jurisdiction.districts)
-    if jurisdiction.subdistricts:
-        q |= Q(code__in=jurisdiction.subdistricts)
-    return Subdistrict.objects.filter(q)
+    return Subdistrict.objects.filter(_areas_q(jurisdiction, subdistrict_field="code"))
 
 
 def officer_sees_personal_data(officer) -> bool:

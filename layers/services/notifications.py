@@ -134,24 +134,34 @@ def _district_officers(district_code: str):
     ).distinct()
 
 
-def notify_team_assigned(*, complaint: Complaint, team: Team, actor=None):
+def _notify_team(*, complaint: Complaint, team: Team, event: str, actor):
+    """The team's members, and the team's own address."""
     return notification_send(
         complaint=complaint,
         recipients=_team_members(team),
-        event=EVENT_TEAM_ASSIGNED,
+        event=event,
         team=team,
         extra_emails=[team.email] if team.email else [],
         exclude=actor,
     )
 
 
-def notify_district_queue(*, complaint: Complaint, actor=None):
+def _notify_district(*, complaint: Complaint, event: str, actor):
+    """The district officers of the case's district."""
     return notification_send(
         complaint=complaint,
         recipients=_district_officers(complaint.district_id),
-        event=EVENT_DISTRICT_QUEUE,
+        event=event,
         exclude=actor,
     )
+
+
+def notify_team_assigned(*, complaint: Complaint, team: Team, actor=None):
+    return _notify_team(complaint=complaint, team=team, event=EVENT_TEAM_ASSIGNED, actor=actor)
+
+
+def notify_district_queue(*, complaint: Complaint, actor=None):
+    return _notify_district(complaint=complaint, event=EVENT_DISTRICT_QUEUE, actor=actor)
 
 
 def notify_forwarded(*, complaint: Complaint, actor=None):
@@ -178,20 +188,10 @@ def notify_back_at_district(*, complaint: Complaint, actor=None):
     """Sent back down or reopened: the team if it has one, otherwise the district officers."""
     team = complaint.assigned_team
     if team is not None:
-        return notification_send(
-            complaint=complaint,
-            recipients=_team_members(team),
-            event=EVENT_BACK_AT_DISTRICT,
-            team=team,
-            extra_emails=[team.email] if team.email else [],
-            exclude=actor,
+        return _notify_team(
+            complaint=complaint, team=team, event=EVENT_BACK_AT_DISTRICT, actor=actor
         )
-    return notification_send(
-        complaint=complaint,
-        recipients=_district_officers(complaint.district_id),
-        event=EVENT_BACK_AT_DISTRICT,
-        exclude=actor,
-    )
+    return _notify_district(complaint=complaint, event=EVENT_BACK_AT_DISTRICT, actor=actor)
 
 
 @transaction.atomic

@@ -46,7 +46,9 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
-def case_summary_json(case, *, now=None) -> dict:
+def case_summary_json(case, *, now=None, personal: bool = True) -> dict:
+    """A case in a list. ``personal=False`` (roles not entitled to personal data) withholds
+    the free text officers write, which often names people."""
     now = now or timezone.now()
     return {
         "tracking_no": case.tracking_no,
@@ -55,7 +57,7 @@ def case_summary_json(case, *, now=None) -> dict:
         "category": case.category.code,
         "category_name": case.category.name_th,
         "subcategory": case.subcategory.code if case.subcategory_id else None,
-        "subcategory_text": case.subcategory_text,
+        "subcategory_text": case.subcategory_text if personal else None,
         "subdistrict": case.subdistrict_id,
         "district": case.district_id,
         "province": case.province_id,
@@ -72,17 +74,24 @@ def case_summary_json(case, *, now=None) -> dict:
 
 
 def case_detail_json(case, *, officer) -> dict:
-    data = case_summary_json(case)
+    personal = officer_sees_personal_data(officer)
+
+    def text(value):
+        # Free text (descriptions, notes, reasons) often names people: withheld like the
+        # structured personal fields for roles not entitled to them.
+        return value if personal else None
+
+    data = case_summary_json(case, personal=personal)
     data.update(
         {
-            "title": case.title,
-            "description": case.description,
+            "title": text(case.title),
+            "description": text(case.description),
             "channel": case.channel,
-            "location_note": case.location_note,
+            "location_note": text(case.location_note),
             "status_changed_at": _iso(case.status_changed_at),
             "closed_at": _iso(case.closed_at),
             "close_result": case.close_result or None,
-            "close_note": case.close_note,
+            "close_note": text(case.close_note),
             "actions": wf.actions_available(complaint=case, officer=officer),
             "history": [
                 {
@@ -91,7 +100,7 @@ def case_detail_json(case, *, officer) -> dict:
                     "to_status": h.to_status,
                     "from_value": h.from_value,
                     "to_value": h.to_value,
-                    "note": h.note,
+                    "note": text(h.note),
                     "actor": h.actor.get_full_name() if h.actor_id else None,
                     "at": _iso(h.at),
                 }
@@ -100,7 +109,7 @@ def case_detail_json(case, *, officer) -> dict:
             "notes": [
                 {
                     "id": n.pk,
-                    "text": n.text,
+                    "text": text(n.text),
                     "author": n.author.get_full_name(),
                     "created_at": _iso(n.created_at),
                     "visit_lat": n.visit_location.y if n.visit_location else None,
@@ -121,11 +130,13 @@ def case_detail_json(case, *, officer) -> dict:
                     # Served by the case page's view, which checks the jurisdiction again.
                     "url": reverse("case_attachment", args=[case.tracking_no, a.pk]),
                 }
-                for a in sel.case_attachments(case)
+                for a in (sel.case_attachments(case) if personal else ())
             ],
         }
     )
-    if officer_sees_personal_data(officer):
+    if not personal:
+        data["withheld"] = ["personal", "free_text", "attachments"]
+    else:
         data["personal"] = {
             "complainant_name": case.complainant_name,
             "complainant_citizen_id": case.complainant_citizen_id,
@@ -165,7 +176,10 @@ class _ListView(APIView):
         paginator = CasePagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         now = timezone.now()
-        return paginator.get_paginated_response([case_summary_json(c, now=now) for c in page])
+        personal = officer_sees_personal_data(request.user)
+        return paginator.get_paginated_response(
+            [case_summary_json(c, now=now, personal=personal) for c in page]
+        )
 
 
 class CaseListView(_ListView):
@@ -304,5 +318,7 @@ class CaseActionView(APIView):
             case = sel.case_get(officer=request.user, tracking_no=case.tracking_no)
         except wf.CaseNotFound:
             # Applied, but the case has left the officer's sight (e.g. handed to another team).
-            return Response(case_summary_json(case))
+            return Response(
+                case_summary_json(case, personal=officer_sees_personal_data(request.user))
+            )
         return Response(case_detail_json(case, officer=request.user))

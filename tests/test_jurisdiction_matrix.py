@@ -512,6 +512,11 @@ def has_area(who: Who) -> bool:
     return who.role is not None
 
 
+def sees_personal(who: Who) -> bool:
+    # Scanned letters and photos name people: attachments follow the personal-data rule.
+    return who.role in PERSONAL_DATA
+
+
 def is_team_member(who: Who) -> bool:
     return who.role == Role.TEAM_MEMBER
 
@@ -530,7 +535,7 @@ def _case_url(name: str, world: World, case_key: str) -> str:
 CASE_GETS = {
     "case_detail": CaseGet(api=False, gate=has_area),
     "api:case-detail": CaseGet(api=True, gate=has_area),
-    "case_attachment": CaseGet(api=False, gate=has_area),
+    "case_attachment": CaseGet(api=False, gate=sees_personal),
     "team_case": CaseGet(api=False, gate=is_team_member),
     # The receipt is found by author, not by area: a case pinned outside the recorder's
     # district is routed away and still has a receipt for them, with no personal data and no
@@ -571,6 +576,8 @@ def test_case_bound_get(world, who_key, url_name, case_key):
         _no_personal_data(body, world, case_key, label)
     elif who.role not in PERSONAL_DATA:
         _no_personal_data(body, world, case_key, label)
+        # Free text names people as often as the structured fields: withheld too.
+        assert description(case_key) not in body, label
     elif url_name in ("case_detail", "api:case-detail"):
         assert complainant(case_key) in body, f"{label}: entitled, but no complainant shown"
 

@@ -239,9 +239,13 @@ def case_attachments(complaint: Complaint) -> QuerySet:
 
 def case_attachment_get(*, officer, tracking_no: str, attachment_id: int):
     """An attachment of a case the officer may see; ``CaseNotFound`` otherwise."""
+    from layers.selectors.scope import officer_sees_personal_data
     from layers.services.workflow import CaseNotFound
 
     case = case_get(officer=officer, tracking_no=tracking_no)
+    if not officer_sees_personal_data(officer):
+        # Photos and scanned letters show people and their papers: only for entitled roles.
+        raise CaseNotFound("No such attachment.")
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise CaseNotFound("No such attachment.")

@@ -79,12 +79,15 @@ def _history(case) -> list:
 def _detail_context(request, case, *, errors=None, failed_action=None, posted=None):
     officer = request.user
     notes = list(sel.case_notes(case))  # the list and the map's visit points: one query
+    personal = officer_sees_personal_data(officer)
     return {
         "case": case,
-        "personal": officer_sees_personal_data(officer),
+        # Without it: no names, IDs or phones, and no free text or documents either (they
+        # often name people); the template shows that they are withheld.
+        "personal": personal,
         "history": _history(case),
         "notes": notes,
-        "attachments": sel.case_attachments(case),
+        "attachments": sel.case_attachments(case) if personal else [],
         "actions": wf.actions_available(complaint=case, officer=officer),
         "teams": sel.teams_for_assignment(case),
         "forward_targets": ForwardTarget.choices,
@@ -192,6 +195,7 @@ def _list_page(request, qs, *, title, tab, intro="", summary=None, by=None):
             "now": timezone.now(),
             "summary": summary,
             "by": by,
+            "personal": officer_sees_personal_data(request.user),
             "filters": {k: request.GET.get(k, "") for k in ("team", "district", "province")},
         },
     )

@@ -23,7 +23,11 @@ from layers.models import (
     Status,
     Team,
 )
-from layers.selectors.scope import complaints_visible_to, jurisdiction_for
+from layers.selectors.scope import (
+    complaints_visible_to,
+    jurisdiction_for,
+    officer_sees_personal_data,
+)
 
 OLDEST_FIRST = ("received_at", "id")
 
@@ -239,7 +243,6 @@ def case_attachments(complaint: Complaint) -> QuerySet:
 
 def case_attachment_get(*, officer, tracking_no: str, attachment_id: int):
     """An attachment of a case the officer may see; ``CaseNotFound`` otherwise."""
-    from layers.selectors.scope import officer_sees_personal_data
     from layers.services.workflow import CaseNotFound
 
     case = case_get(officer=officer, tracking_no=tracking_no)

@@ -89,7 +89,9 @@ class SubdistrictPiece(models.Model):
     walks them all. Cut into pieces of at most ``BOUNDARIES_SUBDIVIDE_MAX_VERTICES`` vertices,
     the GiST index narrows a look-up to one or two small pieces (MapIt's GeometrySubdivided).
     Filled by the boundary loader, never by ``save()``. District and province codes are copied
-    here so that a look-up is a single index scan with no join.
+    here so that a look-up is a single index scan with no join. Each process also holds the
+    pieces in memory for look-ups (``boundaries.point_index``); a trigger stamps every change
+    in ``boundaries_lookup_version`` (migration 0003) so that those copies are read again.
     """
 
     subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, related_name="pieces")

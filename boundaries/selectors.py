@@ -12,6 +12,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 from django.db.models import F, FloatField, Func, Value
 
+from boundaries import point_index
 from boundaries.models import District, Province, Subdistrict
 
 
@@ -41,8 +42,9 @@ class AreaMatch:
         return asdict(self)
 
 
-# Raw SQL: through the ORM the same single-table query took 0.6 ms a look-up against 0.12 ms
-# (query compilation and geometry adaptation in Python); bench/lookup.py times this function.
+# The same question asked of PostGIS, when this process holds no in-process index (pieces too
+# many for memory, see point_index). Raw SQL: through the ORM the same single-table query took
+# 0.6 ms a look-up against 0.12 ms (query compilation and geometry adaptation in Python).
 # The lowest code wins where pieces meet (a border, a cut line), so the answer is stable.
 _LOOKUP_SQL = """
     SELECT subdistrict_id, subdistrict_name_th, subdistrict_name_en,
@@ -58,25 +60,35 @@ _LOOKUP_SQL = """
 def area_for_point(*, point: Point) -> AreaMatch:
     """The sub-district, district and province whose polygons hold ``point``.
 
-    ``point`` is in SRID 4326 unless it says otherwise. Looks in the subdivided table with
-    ``covers`` (not ``contains``), so a point on a border or on a subdivision cut line is held
-    by two or more pieces; the lowest sub-district code among them is the answer, the same
-    every time. A point outside every polygon (at sea, abroad, or not a finite coordinate)
-    gets ``inside=False``, never an exception.
+    ``point`` is in SRID 4326 unless it says otherwise. Looks in the subdivided lookup table
+    with ``covers`` (not ``contains``), so a point on a border or on a subdivision cut line is
+    held by two or more pieces; the lowest sub-district code among them is the answer, the
+    same every time. A point outside every polygon (at sea, abroad, or not a finite
+    coordinate) gets ``inside=False``, never an exception.
+
+    The table is read through this process's in-memory copy (``point_index``: no round trip,
+    bench/lookup.py measures it) and queried in PostGIS when there is none.
     """
     if point.srid not in (None, 4326):
         point = point.transform(4326, clone=True)
     if point.empty:
         return AreaMatch(inside=False, lat=float("nan"), lon=float("nan"))
-    lon, lat = float(point.x), float(point.y)
+    lon, lat = (float(c) for c in point.coords[:2])  # one GEOS call, not two
     if not (math.isfinite(lon) and math.isfinite(lat)):
         return AreaMatch(inside=False, lat=lat, lon=lon)
-    with connection.cursor() as cur:
-        cur.execute(_LOOKUP_SQL, [lon, lat])
-        row = cur.fetchone()
+    row = point_index.lookup(lon, lat)
+    if row is point_index.UNAVAILABLE:
+        row = area_for_point_in_postgis(lon, lat)
     if row is None:
         return AreaMatch(inside=False, lat=lat, lon=lon)
     return AreaMatch(True, lat, lon, *row)
+
+
+def area_for_point_in_postgis(lon: float, lat: float) -> tuple | None:
+    """The answer's fields from one PostGIS query on the lookup table (None: outside)."""
+    with connection.cursor() as cur:
+        cur.execute(_LOOKUP_SQL, [lon, lat])
+        return cur.fetchone()
 
 
 # ---------------------------------------------------------------- areas without polygons

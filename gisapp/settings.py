@@ -159,6 +159,15 @@ BOUNDARIES_DATA_DIR = Path(
 )
 # Vertices per piece of the subdivided lookup table (ST_Subdivide max_vertices).
 BOUNDARIES_SUBDIVIDE_MAX_VERTICES = env_int("BOUNDARIES_SUBDIVIDE_MAX_VERTICES", 64)
+# Point look-ups read the lookup pieces from an in-process index (boundaries/point_index.py)
+# when they are at most this many vertices in all (the national GeoJSON: about 0.7 M, some
+# 50 MB a process); above it, or with 0, every look-up is one PostGIS query instead.
+BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES = env_int(
+    "BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES", 3_000_000
+)
+# How often (seconds) a process asks PostGIS whether the pieces changed since it read them
+# (one tiny query); a boundary load elsewhere reaches every process within this time.
+BOUNDARIES_LOOKUP_RECHECK_SECONDS = env_int("BOUNDARIES_LOOKUP_RECHECK_SECONDS", 10)
 
 # Maps: the boundaries are the base map and pages work offline, so there is no tile layer
 # unless MAP_TILE_URL names one (e.g. an in-house tile server: https://tiles.example/{z}/{x}/{y}.png);

@@ -38,6 +38,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import connection, transaction
 from psycopg import sql
 
+from boundaries import point_index
 from boundaries.models import BoundaryLoad, District, Province, Subdistrict
 
 # Part of the fingerprint: bump it when the loader writes something new, so that
@@ -711,6 +712,10 @@ def load_boundaries(
         )
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            # This process's in-memory look-up index is stale from the commit on (others
+            # notice the new version stamp within BOUNDARIES_LOOKUP_RECHECK_SECONDS).
+            transaction.on_commit(point_index.forget)
     return report
 
 

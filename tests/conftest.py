@@ -18,6 +18,9 @@ from django.utils import translation
 SAMPLE_DIR = Path(settings.BOUNDARIES_DATA_DIR) / "sample"
 NATIONAL_DIR = Path(settings.BOUNDARIES_DATA_DIR)
 SECOND_PROVINCE = "48"
+# Tests change and roll back the boundaries all the time: every look-up asks PostGIS whether
+# the lookup table changed (production asks every few seconds; test_point_index covers that).
+settings.BOUNDARIES_LOOKUP_RECHECK_SECONDS = 0
 
 
 def load_test_boundaries():

@@ -20,6 +20,20 @@ from tests.factories import MUKDAHAN_CITY
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["in_process", "postgis"])
+def lookup_path(request, settings):
+    """Every test here runs twice: look-ups answered by this process's in-memory copy of the
+    lookup table, and by PostGIS (as when the pieces are too many to hold in memory)."""
+    from boundaries import point_index
+
+    if request.param == "postgis":
+        settings.BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES = 0
+    point_index.forget()
+    yield request.param
+    assert (point_index.current().tree is None) == (request.param == "postgis")
+    point_index.forget()
+
+
 def fetch(query, params=()):
     with connection.cursor() as cur:
         cur.execute(query, params)

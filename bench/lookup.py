@@ -9,11 +9,14 @@ creates it with PostGIS if missing, migrates, and loads the national boundaries 
 project's loader unless the same files are already loaded. See bench/README.md.
 
 (a) N seeded points (90 % inside provinces with ST_GeneratePoints weighted by area, 10 %
-uniform over the national extent widened by 0.5°, so at sea and abroad too):
-``area_for_point`` against the same query on ``boundaries_subdistrict`` (the raw polygons,
-with the joins the names then need), alternating per point; then the same two queries timed
-inside PostgreSQL (a PL/pgSQL loop, no Python, no network), planned each time as Django does
-and with a cached plan, plus codes-only variants that isolate the spatial part.
+uniform over the national extent widened by 0.5°, so at sea and abroad too), rotating per
+point: ``area_for_point`` (the production path: the lookup table's pieces held in this
+process), the lookup table in one PostGIS query, the baseline of the goal (the same question
+asked of ``boundaries_subdistrict``, the raw polygons, with the joins the names then need),
+and the raw polygons held in process the same way (to show what being in process alone
+gives); then the SQL statements timed inside PostgreSQL (a PL/pgSQL loop, no Python, no
+network), planned each time as Django does and with a cached plan, plus codes-only variants
+that isolate the spatial part.
 (b) M points weighted by sub-district population (+1 % at sea/abroad) in a temp table:
 ``assign_areas_to_points`` against the naive ``UPDATE ... FROM boundaries_subdistrict WHERE
 ST_Covers`` join.
@@ -103,6 +106,15 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def rss_mb() -> float:
+    """This process's resident memory (Linux), after a garbage collection."""
+    import gc
+
+    gc.collect()
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def pct(values: list[float], q: float) -> float:
     """The q-th percentile (0-100), linear between closest ranks."""
     values = sorted(values)
@@ -185,13 +197,15 @@ def main() -> int:
     import django
 
     django.setup()
+    import shapely
     from django.conf import settings
     from django.contrib.gis.geos import Point
     from django.core.management import call_command
     from django.db import connection
 
+    from boundaries import point_index
     from boundaries.models import Subdistrict, SubdistrictPiece
-    from boundaries.selectors import area_for_point
+    from boundaries.selectors import area_for_point, area_for_point_in_postgis
     from boundaries.services.bulk import assign_areas_to_points
     from boundaries.services.loading import load_boundaries
 
@@ -263,41 +277,98 @@ def main() -> int:
             cur.execute(RAW_SQL, [point.x, point.y])
             return cur.fetchone()
 
+    def table_in_postgis(point):
+        return area_for_point_in_postgis(point.x, point.y)
+
+    # area_for_point reads the lookup table into this process once (point_index); measure that.
+    point_index.forget()
+    rss0 = rss_mb()
+    t = time.perf_counter()
+    snap = point_index.current()
+    index_build_s = time.perf_counter() - t
+    index_mb = rss_mb() - rss0
+    if snap.tree is None:
+        log(
+            f"    the pieces ({snap.vertices} vertices) are above "
+            f"BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES: area_for_point asks PostGIS"
+        )
+    else:
+        log(
+            f"    in-process index: {snap.pieces} pieces, {snap.vertices} vertices, read in "
+            f"{index_build_s:.2f} s, {index_mb:.0f} MB resident"
+        )
+    # For honesty: the raw polygons held in memory the same way (prepared, in an STRtree), to
+    # show how much of area_for_point's speed is being in process and how much the pieces.
+    rss0 = rss_mb()
+    raw_codes, raw_geoms = zip(
+        *sql(
+            "SELECT code, ST_AsBinary(geom) FROM boundaries_subdistrict "
+            "WHERE geom IS NOT NULL ORDER BY code"
+        ),
+        strict=True,
+    )
+    raw_geoms = shapely.from_wkb([bytes(g) for g in raw_geoms])
+    shapely.prepare(raw_geoms)
+    raw_tree = shapely.STRtree(raw_geoms)
+    raw_mem_mb = rss_mb() - rss0
+
+    def raw_in_process(point):
+        hits = raw_tree.query(shapely.Point(point.x, point.y), predicate="covered_by")
+        return (raw_codes[hits.min()],) if len(hits) else None
+
+    def production(point):
+        return area_for_point(point=point).subdistrict_code
+
+    def code_of(answer):
+        return answer if answer is None or isinstance(answer, str) else answer[0]
+
+    contenders = {
+        "area_for_point": production,  # the production path: the in-process index
+        "table_in_postgis": table_in_postgis,  # the same table, one PostGIS query
+        "raw_in_postgis": raw_lookup,  # the baseline of the goal
+        "raw_in_process": raw_in_process,
+    }
     for p in points[:300]:  # warm the caches and the connection
-        area_for_point(point=p)
-        raw_lookup(p)
-    lookup_ms, raw_ms = [], []  # every timing
-    lookup_best, raw_best = [], []  # per point, the fastest of --repeat tries
-    disagree = inside = 0
+        for fn in contenders.values():
+            fn(p)
+    times = {name: [] for name in contenders}  # every timing
+    best = {name: [] for name in contenders}  # per point, the fastest of --repeat tries
+    disagree = dict.fromkeys(contenders, 0)
+    inside = 0
+    order = list(contenders.items())
     for k, p in enumerate(points):
-        tries = {area_for_point: [], raw_lookup: []}
+        tries = {name: [] for name in contenders}
         answers = {}
         for rep in range(args.repeat):
-            # Alternate which goes first, so that neither always gets the warmer cache.
-            order = (
-                (area_for_point, raw_lookup) if (k + rep) % 2 == 0 else (raw_lookup, area_for_point)
-            )
-            for fn in order:
+            # Rotate which goes first, so that none always gets the warmest cache.
+            shift = (k + rep) % len(order)
+            for name, fn in order[shift:] + order[:shift]:
                 t0 = time.perf_counter()
-                answer = fn(point=p) if fn is area_for_point else fn(p)
-                tries[fn].append((time.perf_counter() - t0) * 1000)
-                answers[fn] = answer
-        lookup_ms += tries[area_for_point]
-        raw_ms += tries[raw_lookup]
-        lookup_best.append(min(tries[area_for_point]))
-        raw_best.append(min(tries[raw_lookup]))
-        got = answers[area_for_point].subdistrict_code
-        want = answers[raw_lookup][0] if answers[raw_lookup] else None
-        disagree += got != want
-        inside += got is not None
-    log(f"    {inside} inside a sub-district, {len(points) - inside} outside; {disagree} disagree")
+                answer = fn(p)
+                tries[name].append((time.perf_counter() - t0) * 1000)
+                answers[name] = code_of(answer)
+        for name in contenders:
+            times[name] += tries[name]
+            best[name].append(min(tries[name]))
+            disagree[name] += answers[name] != answers["raw_in_postgis"]
+        inside += answers["raw_in_postgis"] is not None
+    label = {
+        "area_for_point": "area_for_point (in-process pieces)",
+        "table_in_postgis": "lookup table, one PostGIS query",
+        "raw_in_postgis": "raw polygons + joins, PostGIS",
+        "raw_in_process": "raw polygons in process (shapely)",
+    }
+    log(f"    {inside} inside a sub-district, {len(points) - inside} outside")
+    log(f"    answers differing from the raw polygons in PostGIS: {disagree}")
     log(f"    from Python, every call ({args.repeat} per point and method):")
-    log(f"      area_for_point (pieces, no join):    {fmt_ms(lookup_ms)}")
-    log(f"      raw polygons (same question, joins): {fmt_ms(raw_ms)}")
+    for name in contenders:
+        log(f"      {label[name]:<36} {fmt_ms(times[name])}")
     if args.repeat > 1:
         log(f"    from Python, fastest of {args.repeat} per point (less scheduler noise):")
-        log(f"      area_for_point (pieces, no join):    {fmt_ms(lookup_best)}")
-        log(f"      raw polygons (same question, joins): {fmt_ms(raw_best)}")
+        for name in contenders:
+            log(f"      {label[name]:<36} {fmt_ms(best[name])}")
+    lookup_ms, raw_ms = times["area_for_point"], times["raw_in_postgis"]
+    lookup_best, raw_best = best["area_for_point"], best["raw_in_postgis"]
 
     in_db = {}
     for name, query in DB_QUERIES.items():
@@ -338,13 +409,23 @@ def main() -> int:
         "max_vertices": max_vertices,
         "subdistricts": n_sub,
         "pieces": n_pieces,
-        "disagreements": disagree,
+        "disagreements": disagree["area_for_point"],
+        "disagreements_by_method": disagree,
+        "lookup_path": "in_process" if snap.tree is not None else "postgis",
+        "index_vertices": snap.vertices,
+        "index_build_s": round(index_build_s, 3),
+        "index_rss_mb": round(index_mb, 1),
+        "raw_in_process_rss_mb": round(raw_mem_mb, 1),
         "lookup_p50_ms": round(pct(lookup_ms, 50), 4),
         "lookup_p95_ms": round(p95, 4),
         "raw_p50_ms": round(pct(raw_ms, 50), 4),
         "raw_p95_ms": round(raw_p95, 4),
         "ratio_p50": round(pct(lookup_ms, 50) / pct(raw_ms, 50), 3),
         "ratio_p95": round(p95 / raw_p95, 3),
+        "table_in_postgis_p95_ms": round(pct(times["table_in_postgis"], 95), 4),
+        "table_in_postgis_ratio_p95": round(pct(times["table_in_postgis"], 95) / raw_p95, 3),
+        "raw_in_process_p95_ms": round(pct(times["raw_in_process"], 95), 4),
+        "ratio_p95_vs_raw_in_process": round(p95 / pct(times["raw_in_process"], 95), 3),
         "repeat": args.repeat,
         "best_of_repeat_lookup_p95_ms": round(pct(lookup_best, 95), 4),
         "best_of_repeat_raw_p95_ms": round(pct(raw_best, 95), 4),

@@ -46,13 +46,14 @@ class AreaMatch:
 # many for memory, see point_index). Raw SQL: through the ORM the same single-table query took
 # 0.6 ms a look-up against 0.12 ms (query compilation and geometry adaptation in Python).
 # The lowest code wins where pieces meet (a border, a cut line), so the answer is stable.
+# Pieces that cover the point first, then those within EDGE_TOLERANCE (see point_index).
 _LOOKUP_SQL = """
     SELECT subdistrict_id, subdistrict_name_th, subdistrict_name_en,
            district_code, district_name_th, district_name_en,
            province_code, province_name_th, province_name_en, geom_quality
-    FROM boundaries_subdistrictpiece
-    WHERE ST_Covers(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
-    ORDER BY subdistrict_id
+    FROM boundaries_subdistrictpiece, ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS pt
+    WHERE ST_DWithin(geom, pt, %s)
+    ORDER BY NOT ST_Covers(geom, pt), subdistrict_id
     LIMIT 1
 """
 
@@ -63,8 +64,10 @@ def area_for_point(*, point: Point) -> AreaMatch:
     ``point`` is in SRID 4326 unless it says otherwise. Looks in the subdivided lookup table
     with ``covers`` (not ``contains``), so a point on a border or on a subdivision cut line is
     held by two or more pieces; the lowest sub-district code among them is the answer, the
-    same every time. A point outside every polygon (at sea, abroad, or not a finite
-    coordinate) gets ``inside=False``, never an exception.
+    same every time. A point that no piece covers but one lies within 0.1 mm of (an outer
+    edge, see ``point_index.EDGE_TOLERANCE``) takes that piece's. A point outside every
+    polygon (at sea, abroad, or not a finite coordinate) gets ``inside=False``, never an
+    exception.
 
     The table is read through this process's in-memory copy (``point_index``: no round trip,
     bench/lookup.py measures it) and queried in PostGIS when there is none.
@@ -87,7 +90,7 @@ def area_for_point(*, point: Point) -> AreaMatch:
 def area_for_point_in_postgis(lon: float, lat: float) -> tuple | None:
     """The answer's fields from one PostGIS query on the lookup table (None: outside)."""
     with connection.cursor() as cur:
-        cur.execute(_LOOKUP_SQL, [lon, lat])
+        cur.execute(_LOOKUP_SQL, [lon, lat, point_index.EDGE_TOLERANCE])
         return cur.fetchone()
 
 

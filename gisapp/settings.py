@@ -160,10 +160,11 @@ BOUNDARIES_DATA_DIR = Path(
 # Vertices per piece of the subdivided lookup table (ST_Subdivide max_vertices).
 BOUNDARIES_SUBDIVIDE_MAX_VERTICES = env_int("BOUNDARIES_SUBDIVIDE_MAX_VERTICES", 64)
 # Point look-ups read the lookup pieces from an in-process index (boundaries/point_index.py)
-# when they are at most this many vertices in all (the national GeoJSON: about 0.7 M, some
-# 50 MB a process); above it, or with 0, every look-up is one PostGIS query instead.
+# when they are at most this many vertices in all (the national GeoJSON: 0.7 M, about 50 MB a
+# process; this default, about 110 MB); above it, or with 0, every look-up is one PostGIS
+# query instead.
 BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES = env_int(
-    "BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES", 3_000_000
+    "BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES", 1_500_000
 )
 # How often (seconds) a process asks PostGIS whether the pieces changed since it read them
 # (one tiny query); a boundary load elsewhere reaches every process within this time.

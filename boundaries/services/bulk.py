@@ -1,7 +1,8 @@
 """Set-based point → area assignment for many points at once (imports, demo data, backfills).
 
 Like ``area_for_point``, a point covered by two pieces (a border, a cut line) takes the lowest
-sub-district code, so bulk and single look-ups always agree.
+sub-district code, and a point no piece covers takes the lowest code among the pieces within
+``EDGE_TOLERANCE`` (0.1 mm), so bulk and single look-ups always agree.
 
 Two plans, picked by size:
 
@@ -24,6 +25,7 @@ from django.db import connection, transaction
 from psycopg import sql
 
 from boundaries.models import SubdistrictPiece
+from boundaries.point_index import EDGE_TOLERANCE
 
 # Below this many points per piece the per-point plan is cheaper than visiting every piece.
 PER_PIECE_MIN_POINTS_PER_PIECE = 2
@@ -117,7 +119,10 @@ def assign_areas_to_points(
             cur.execute(_per_piece_sql(ids, missing, source))
         updated = cur.rowcount
         cur.execute("DROP TABLE IF EXISTS pg_temp.bulk_assign_points")
-        return updated
+        # As area_for_point: a point left without a piece that covers it takes the lowest
+        # code among the pieces within EDGE_TOLERANCE (a rounding error off a cut outer edge).
+        cur.execute(_edge_sql(ids), [EDGE_TOLERANCE])
+        return updated + cur.rowcount
 
 
 def _per_point_sql(ids, missing):
@@ -140,6 +145,28 @@ def _per_point_sql(ids, missing):
         WHERE u.{pk} = m.id
         """
     ).format(missing=missing, **ids)
+
+
+def _edge_sql(ids):
+    return sql.SQL(
+        """
+        UPDATE {table} AS u
+        SET {sub} = m.subdistrict_id, {dist} = m.district_code, {prov} = m.province_code
+        FROM (
+            SELECT t.{pk} AS id, p.subdistrict_id, p.district_code, p.province_code
+            FROM {table} AS t
+            CROSS JOIN LATERAL (
+                SELECT subdistrict_id, district_code, province_code
+                FROM boundaries_subdistrictpiece
+                WHERE ST_DWithin(geom, t.{geom}, %s)
+                ORDER BY subdistrict_id
+                LIMIT 1
+            ) AS p
+            WHERE t.{sub} IS NULL
+        ) AS m
+        WHERE u.{pk} = m.id
+        """
+    ).format(**ids)
 
 
 def _per_piece_sql(ids, missing, source):

@@ -146,13 +146,16 @@ RAW_SQL = """
 
 # In-database timings: the same statements with $1 = the point (PL/pgSQL loop below).
 DB_QUERIES = {
+    # As area_for_point_in_postgis: covering pieces first, then those within EDGE_TOLERANCE.
     "lookup": """SELECT subdistrict_id FROM boundaries_subdistrictpiece
-        WHERE ST_Covers(geom, $1) ORDER BY subdistrict_id LIMIT 1""",
+        WHERE ST_DWithin(geom, $1, 1e-9) ORDER BY NOT ST_Covers(geom, $1), subdistrict_id
+        LIMIT 1""",
     "lookup_full": """SELECT concat_ws('|', subdistrict_id, subdistrict_name_th, subdistrict_name_en,
             district_code, district_name_th, district_name_en, province_code, province_name_th,
             province_name_en, geom_quality)
         FROM boundaries_subdistrictpiece
-        WHERE ST_Covers(geom, $1) ORDER BY subdistrict_id LIMIT 1""",
+        WHERE ST_DWithin(geom, $1, 1e-9) ORDER BY NOT ST_Covers(geom, $1), subdistrict_id
+        LIMIT 1""",
     "raw_full": """SELECT concat_ws('|', s.code, s.name_th, s.name_en, s.district_id, d.name_th,
             d.name_en, s.province_id, p.name_th, p.name_en, s.geom_quality)
         FROM boundaries_subdistrict s

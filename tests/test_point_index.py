@@ -18,6 +18,7 @@ from boundaries.selectors import area_for_point, area_for_point_in_postgis
 from boundaries.services.bulk import assign_areas_to_points
 from boundaries.services.loading import load_boundaries
 from tests.test_loader import feature, write_copy
+from tests.test_lookup import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +30,6 @@ def fresh_index(settings):
     point_index.forget()
     yield
     point_index.forget()
-
-
-def fetch(query, params=()):
-    with connection.cursor() as cur:
-        cur.execute(query, params)
-        return cur.fetchall() if cur.description else cur.rowcount
 
 
 def surface_points(province: str, limit: int = 40) -> list[tuple[str, float, float]]:

@@ -121,11 +121,23 @@ def assign_areas_to_points(
         cur.execute("DROP TABLE IF EXISTS pg_temp.bulk_assign_points")
         # As area_for_point: a point left without a piece that covers it takes the lowest
         # code among the pieces within EDGE_TOLERANCE (a rounding error off a cut outer edge).
-        cur.execute(_edge_sql(ids), [EDGE_TOLERANCE])
+        cur.execute(
+            _per_point_sql(
+                ids,
+                sql.SQL("t.{} IS NULL").format(ids["sub"]),
+                holds=_WITHIN_TOLERANCE,
+            ),
+            [EDGE_TOLERANCE],
+        )
         return updated + cur.rowcount
 
 
-def _per_point_sql(ids, missing):
+# How a piece holds a point: the rule, and the edge fallback (see point_index.EDGE_TOLERANCE).
+_COVERS = sql.SQL("ST_Covers(geom, t.{geom})")
+_WITHIN_TOLERANCE = sql.SQL("ST_DWithin(geom, t.{geom}, %s)")
+
+
+def _per_point_sql(ids, missing, holds=_COVERS):
     return sql.SQL(
         """
         UPDATE {table} AS u
@@ -136,7 +148,7 @@ def _per_point_sql(ids, missing):
             CROSS JOIN LATERAL (
                 SELECT subdistrict_id, district_code, province_code
                 FROM boundaries_subdistrictpiece
-                WHERE ST_Covers(geom, t.{geom})
+                WHERE {holds}
                 ORDER BY subdistrict_id
                 LIMIT 1
             ) AS p
@@ -144,29 +156,7 @@ def _per_point_sql(ids, missing):
         ) AS m
         WHERE u.{pk} = m.id
         """
-    ).format(missing=missing, **ids)
-
-
-def _edge_sql(ids):
-    return sql.SQL(
-        """
-        UPDATE {table} AS u
-        SET {sub} = m.subdistrict_id, {dist} = m.district_code, {prov} = m.province_code
-        FROM (
-            SELECT t.{pk} AS id, p.subdistrict_id, p.district_code, p.province_code
-            FROM {table} AS t
-            CROSS JOIN LATERAL (
-                SELECT subdistrict_id, district_code, province_code
-                FROM boundaries_subdistrictpiece
-                WHERE ST_DWithin(geom, t.{geom}, %s)
-                ORDER BY subdistrict_id
-                LIMIT 1
-            ) AS p
-            WHERE t.{sub} IS NULL
-        ) AS m
-        WHERE u.{pk} = m.id
-        """
-    ).format(**ids)
+    ).format(missing=missing, holds=holds.format(**ids), **ids)
 
 
 def _per_piece_sql(ids, missing, source):

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from boundaries import point_index
 from boundaries.models import Subdistrict
 from boundaries.selectors import area_for_point
 from boundaries.services.bulk import assign_areas_to_points
@@ -24,8 +25,6 @@ pytestmark = pytest.mark.django_db
 def lookup_path(request, settings):
     """Every test here runs twice: look-ups answered by this process's in-memory copy of the
     lookup table, and by PostGIS (as when the pieces are too many to hold in memory)."""
-    from boundaries import point_index
-
     if request.param == "postgis":
         settings.BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES = 0
     point_index.forget()

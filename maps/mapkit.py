@@ -3,7 +3,7 @@
 folium points every map at CDNs (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers).
 District offices may have no internet, and complaint data must not leak requests to third
 parties, so ``offline_map`` replaces those lists with the Leaflet files vendored under
-``gisapp/static/vendor/`` (see its README) and nothing else. The layers below use only
+``maps/static/vendor/`` (see its README) and nothing else. The layers below use only
 Leaflet itself: folium's ``Popup`` and non-embedded ``GeoJson`` need jQuery, and its
 ``GeoJsonTooltip``/``GeoJsonPopup`` put property values into ``innerHTML``; ours write
 text nodes, so a name with ``<`` in it is shown, never run.
@@ -43,8 +43,8 @@ from django.utils.translation import gettext as _
 from folium.map import Layer
 from folium.template import Template
 
-from gisapp.thaidate import format_be_date
 from layers.models import Status
+from layers.thaidate import format_be_date
 
 LEAFLET_DIR = "vendor/leaflet-1.9.4"
 

@@ -4,11 +4,11 @@ import doctest
 
 import pytest
 
-import gisapp.thaidate
+import layers.thaidate
 import layers.validators
 
 
-@pytest.mark.parametrize("module", [layers.validators, gisapp.thaidate], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [layers.validators, layers.thaidate], ids=lambda m: m.__name__)
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from boundaries.models import District, Province
 from boundaries.selectors import without_geoms
-from gisapp.thaidate import BE_OFFSET
 from layers.models import Officer, PermissionLevel, RegistrationRequest
 from layers.services.officers import officer_password_change, registration_validate
+from layers.thaidate import BE_OFFSET
 from layers.validators import normalize_citizen_id, validate_citizen_id
 
 # 13 digits plus the dashes or spaces people type: 1-1017-00203-41-7 is 17 characters.

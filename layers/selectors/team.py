@@ -20,10 +20,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
-from gisapp.templatetags.thai_dates import be_date
-from gisapp.thaidate import format_be_date
 from layers.models import Complaint, Role, Status, Team
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
+from layers.thaidate import date_label, format_be_date
 
 OPEN_LIMIT = 200  # a team with more open cases than this has a bigger problem than a list
 CLOSED_LIMIT = 20
@@ -171,7 +170,7 @@ class _Labeller:
         if value is None:
             return ""
         if not self.thai:
-            return be_date(value, "short")
+            return date_label(value, "short")
         # The calendar date in Bangkok, converted here once: format_be_date would look the
         # current time zone up again for every row.
         return format_be_date(value.astimezone(self.tz).date(), short=True)

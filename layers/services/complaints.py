@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import area_for_point
-from gisapp.thaidate import be_year
 from layers.models import (
     Category,
     Channel,
@@ -21,6 +20,7 @@ from layers.models import (
     HistoryKind,
     Status,
 )
+from layers.thaidate import be_year
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
 logger = logging.getLogger(__name__)

@@ -14,13 +14,13 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from boundaries.models import Province
-from gisapp.templatetags.officer_nav import officer_nav
-from gisapp.thaidate import THAI_MONTHS, be_year
 from layers.forms.intake import officer_may_record
 from layers.models import RegistrationRequest, Role
 from layers.selectors import cases as sel
 from layers.selectors.officers import officer_roles, registrations_visible_to
 from layers.selectors.scope import jurisdiction_for
+from layers.thaidate import THAI_MONTHS, be_year
+from maps.templatetags.officer_nav import officer_nav
 
 
 def _thai() -> bool:

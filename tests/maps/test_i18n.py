@@ -15,8 +15,8 @@ from django.core import mail
 from django.test import Client
 from django.utils import translation
 
-from gisapp.thaidate import THAI_MONTHS, be_year, format_be_date
 from layers.models import Notification
+from layers.thaidate import THAI_MONTHS, be_year, format_be_date
 from tests.factories import Role, make_complaint, make_officer, make_team
 
 pytestmark = pytest.mark.django_db

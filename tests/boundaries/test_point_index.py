@@ -17,8 +17,8 @@ from boundaries.models import SubdistrictPiece
 from boundaries.selectors import area_for_point, area_for_point_in_postgis
 from boundaries.services.bulk import assign_areas_to_points
 from boundaries.services.loading import load_boundaries
-from tests.test_loader import feature, write_copy
-from tests.test_lookup import fetch
+from tests.boundaries.test_loader import feature, write_copy
+from tests.boundaries.test_lookup import fetch
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from gisapp.thaidate import format_be_date
 from layers.models import Complaint, Notification
 from layers.services import workflow as wf
+from layers.thaidate import format_be_date
 from tests.case_fixtures import build_cast, put_in_state, snapshot
 from tests.factories import Role, make_complaint, make_officer
 

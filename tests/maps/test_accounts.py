@@ -147,7 +147,7 @@ def test_logout(client):
 # --------------------------------------------------------------------------- first login
 
 
-@pytest.mark.urls("tests.test_accounts")
+@pytest.mark.urls("tests.maps.test_accounts")
 @pytest.mark.usefixtures("english")  # checks the English wording
 def test_issued_password_must_be_changed_before_anything_opens(client):
     officer = make_officer(

@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import get_language
 
 BE_OFFSET = 543
 
@@ -68,3 +69,22 @@ def format_be_date(
     if with_time and isinstance(value, datetime):
         text += f" {value:%H:%M} น."
     return text
+
+
+def date_label(value, arg: str = "") -> str:
+    """A date in the page's language: B.E. on Thai pages, the same date in C.E. on English
+    ones. ``arg`` holds options, comma-separated: ``short`` (abbreviated month), ``time``.
+
+    The ``be_date`` template filter and the selectors that label list rows both call it.
+    """
+    if value is None or value == "":
+        return ""
+    options = set(arg.split(",")) if arg else set()
+    if (get_language() or "th").startswith("th"):
+        return format_be_date(value, short="short" in options, with_time="time" in options)
+    fmt = "%d %b %Y" if "short" in options else "%d %B %Y"
+    if "time" in options and hasattr(value, "hour"):
+        fmt += " %H:%M"
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime(fmt)

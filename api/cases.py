@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.models import Status
+from layers.rules import is_overdue
 from layers.selectors import cases as sel
 from layers.selectors.scope import jurisdiction_for, officer_sees_personal_data
 from layers.services import workflow as wf
@@ -67,7 +68,7 @@ def case_summary_json(case, *, now=None, personal: bool = True) -> dict:
         "forwarded_agency": case.forwarded_agency or None,
         "received_at": _iso(case.received_at),
         "due_at": _iso(case.due_at),
-        "overdue": bool(case.is_open and case.due_at and case.due_at < now),
+        "overdue": is_overdue(case, now=now),
         "lat": round(case.location.y, 6),
         "lon": round(case.location.x, 6),
     }

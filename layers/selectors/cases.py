@@ -23,6 +23,7 @@ from layers.models import (
     Status,
     Team,
 )
+from layers.rules import overdue_q
 from layers.selectors.scope import (
     complaints_visible_to,
     jurisdiction_for,
@@ -70,10 +71,6 @@ def _narrow(
     return qs
 
 
-def _overdue_q(now: datetime) -> Q:
-    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
-
-
 def case_list(
     *,
     officer,
@@ -95,7 +92,7 @@ def case_list(
         forwarded_to=forwarded_to,
     )
     if overdue is not None:
-        q = _overdue_q(now or timezone.now())
+        q = overdue_q(now or timezone.now())
         qs = qs.filter(q) if overdue else qs.exclude(q)
     return qs.order_by("-received_at", "-id")
 
@@ -111,7 +108,7 @@ def case_overdue(
 ) -> QuerySet:
     """Open cases past their due date, the most overdue first."""
     qs = _narrow(_base(officer), team=team, district=district, province=province)
-    return qs.filter(_overdue_q(now or timezone.now())).order_by(*MOST_OVERDUE_FIRST)
+    return qs.filter(overdue_q(now or timezone.now())).order_by(*MOST_OVERDUE_FIRST)
 
 
 def case_queue_for(*, officer) -> QuerySet:
@@ -181,7 +178,7 @@ def backlog_summary(*, officer, by: str = "district", now: datetime | None = Non
         .values(key, name)
         .annotate(
             open=Count("id"),
-            overdue=Count("id", filter=Q(due_at__lt=now)),
+            overdue=Count("id", filter=overdue_q(now)),
             oldest_received_at=Min("received_at"),
         )
         .order_by("oldest_received_at", key)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
 from layers.models import Complaint, Role, Status, Team
+from layers.rules import is_overdue_row, overdue_q
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 from layers.thaidate import date_label, format_be_date
 
@@ -137,7 +138,7 @@ def team_case_list(*, officer, near: Point | None = None, sort: str = "oldest") 
     team_case_labels = _Labeller()
     open_rows = list(open_qs)
     for row in open_rows:
-        row["overdue"] = bool(row["due_at"] and row["due_at"] < now)
+        row["overdue"] = is_overdue_row(status=row["status"], due_at=row["due_at"], now=now)
         team_case_labels(row)
     closed_rows = list(closed_qs)
     for row in closed_rows:
@@ -199,10 +200,7 @@ def team_case_map_queryset(*, officer) -> QuerySet:
         .annotate(
             lat=Func("location", function="ST_Y", output_field=FloatField()),
             lon=Func("location", function="ST_X", output_field=FloatField()),
-            overdue=Case(
-                When(due_at__lt=Value(now), then=Value(True)),
-                default=Value(False),
-            ),
+            overdue=Case(When(overdue_q(now), then=Value(True)), default=Value(False)),
             label=Coalesce(Func(F("title"), Value(""), function="NULLIF"), F("category__name_th")),
         )
         .order_by("received_at", "id")

@@ -20,6 +20,7 @@ from layers.models import (
     HistoryKind,
     Status,
 )
+from layers.rules import due_at_for
 from layers.thaidate import be_year
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
@@ -136,11 +137,6 @@ def category_resolve(category, subcategory, subcategory_text, errors: dict):
     return category, subcategory, subcategory_text
 
 
-def _due_at(received_at: datetime, category: Category, subcategory: Category | None):
-    days = (subcategory.effective_sla_days if subcategory else None) or category.sla_days
-    return received_at + timedelta(days=days) if days else None
-
-
 @transaction.atomic
 def complaint_create(
     *,
@@ -255,7 +251,7 @@ def complaint_create(
         status=Status.RECEIVED,
         received_at=received_at,
         status_changed_at=now,
-        due_at=_due_at(received_at, category, subcategory),
+        due_at=due_at_for(start=received_at, category=category, subcategory=subcategory),
         created_by=created_by,
     )
     ComplaintHistory.objects.create(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -44,6 +43,7 @@ from layers.models import (
     Status,
     Team,
 )
+from layers.rules import complaint_due_at
 from layers.selectors.scope import (
     CAPACITY_DISTRICT,
     CAPACITY_HOLDER,
@@ -319,13 +319,6 @@ def action_label(action: str) -> str:
     }.get(action, action)
 
 
-def sla_days_for(complaint: Complaint) -> int | None:
-    """Days to close for the case's category: the sub-category's, else the main category's."""
-    if complaint.subcategory_id and complaint.subcategory.effective_sla_days:
-        return complaint.subcategory.effective_sla_days
-    return complaint.category.sla_days
-
-
 # --- The actions -----------------------------------------------------------------------------
 
 MAX_NOTE = 5000
@@ -504,7 +497,6 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
         complaint=complaint, actor=actor, expected_version=expected_version, action=REOPEN
     )
     reason = _text(reason, "reason", _("Give the reason for reopening."), max_length=MAX_NOTE)
-    days = sla_days_for(current)
     now = timezone.now()
     result = complaint_change_write(
         current=current,
@@ -519,7 +511,7 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
         closed_at=None,
         forwarded_to="",
         forwarded_agency="",
-        due_at=now + timedelta(days=days) if days else None,
+        due_at=complaint_due_at(current, start=now),
     )
     from layers.services.notifications import notify_back_at_district
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from layers.models import CloseResult, ForwardTarget, Status
+from layers.rules import is_overdue
 from layers.selectors import cases as sel
 from layers.selectors.scope import (
     COUNTRY_ROLES,
@@ -92,7 +93,7 @@ def _detail_context(request, case, *, errors=None, failed_action=None, posted=No
         "teams": sel.teams_for_assignment(case),
         "forward_targets": ForwardTarget.choices,
         "close_results": CloseResult.choices,
-        "is_overdue": case.is_open and case.due_at is not None and case.due_at < timezone.now(),
+        "is_overdue": is_overdue(case, now=timezone.now()),
         "map_data": _map_data(case, notes),
         "errors": errors or {},
         "failed_action": failed_action,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import DecimalNumberField, StrictSerializer
 from boundaries.selectors import area_for_point
+from layers import policy
+from layers.errors import Forbidden
 from layers.selectors.scope import jurisdiction_for
-from layers.services.complaints import parse_point
 
 
 class BoundaryLookupView(APIView):
@@ -26,14 +28,20 @@ class BoundaryLookupView(APIView):
 
     def get(self, request):
         if jurisdiction_for(request.user).is_empty:
-            raise PermissionDenied(_("Your account has no role: ask your administrator."))
-        point = parse_point(
-            lat=request.query_params.get("lat"), lon=request.query_params.get("lon")
-        )  # ValidationError → 400 {"lat": "..."} through api.errors
-        match = area_for_point(point=point)
+            raise Forbidden(_("Your account has no role: ask your administrator."))
+        params = LookupInput(data=request.query_params.dict(), context={"request": request})
+        params.is_valid(raise_exception=True)
+        match = area_for_point(
+            point=Point(params.validated_data["lon"], params.validated_data["lat"], srid=4326)
+        )
         body = match.as_dict()
         if not match.inside:
             body["message"] = _(
                 "This point is outside Thailand's sub-district boundaries (at sea or abroad)."
             )
-        return Response(body)
+        return Response(policy.shape(policy.viewer_for(request.user), "area", body))
+
+
+class LookupInput(StrictSerializer):
+    lat = DecimalNumberField(low=-90, high=90)
+    lon = DecimalNumberField(low=-180, high=180)

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body: an over-size request is a 413, never a 400 or 500.
+    "maps.errors.RequestSizeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "maps.middleware.ThaiFirstLocaleMiddleware",
     "maps.middleware.RefuseNulMiddleware",
@@ -61,7 +63,13 @@ MIDDLEWARE = [
     "layers.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that its process_exception runs first: application errors raised by views
+    # become the Thai error page (or the API's JSON).
+    "maps.errors.ApplicationErrorMiddleware",
 ]
+# People never see Django's technical 400 page, even with DEBUG on (maps/errors.py).
+DEFAULT_EXCEPTION_REPORTER = "maps.errors.ErrorPageReporter"
+CSRF_FAILURE_VIEW = "maps.errors.csrf_failure"
 
 ROOT_URLCONF = "gisapp.urls"
 WSGI_APPLICATION = "gisapp.wsgi.application"
@@ -181,6 +189,13 @@ MAP_MAX_POINTS = env_int("MAP_MAX_POINTS", 5000)
 # Attachments on a case: photos and scanned documents.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+# The largest multipart request (a note or an intake with its files): every file at its limit,
+# plus the form's fields. Larger requests are refused with 413 before they are read.
+ATTACHMENT_MAX_FILES = env_int("ATTACHMENT_MAX_FILES", 10)
+REQUEST_MAX_UPLOAD_BYTES = env_int(
+    "REQUEST_MAX_UPLOAD_BYTES",
+    ATTACHMENT_MAX_BYTES * ATTACHMENT_MAX_FILES + DATA_UPLOAD_MAX_MEMORY_SIZE,
+)
 
 # Personal data never goes to logs: the formatter below logs no request bodies, and our own
 # log calls name cases by tracking number only.

@@ -13,3 +13,9 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Thai pages with the site's navigation (JSON under /api/): maps/errors.py.
+handler400 = "maps.errors.handler400"
+handler403 = "maps.errors.handler403"
+handler404 = "maps.errors.handler404"
+handler500 = "maps.errors.handler500"

@@ -7,6 +7,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from layers.errors import Forbidden, error_body
+
 # Paths an officer who must change their password may still open.
 _ALLOWED_NAMES = ("password_change", "password_change_done", "logout", "set_language")
 
@@ -26,14 +28,11 @@ class ForcePasswordChangeMiddleware:
             path = request.path_info
             if path not in allowed and not path.startswith(("/static/", "/i18n/")):
                 if path.startswith("/api/"):
-                    return JsonResponse(
-                        {
-                            "detail": _(
-                                "You must change your issued password before using the system."
-                            )
-                        },
-                        status=403,
+                    failure = Forbidden(
+                        _("You must change your issued password before using the system."),
+                        code="password_change_required",
                     )
+                    return JsonResponse(error_body(failure), status=failure.status)
                 # Quoted: a path with "&" or "?" would otherwise leak into other parameters.
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('password_change')}?{query}")

@@ -1,10 +1,12 @@
 """Thai first: the page language is Thai unless the officer picked another with the switcher."""
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from layers.errors import InvalidInput
+from maps.errors import error_response
 
 
 class ThaiFirstLocaleMiddleware(LocaleMiddleware):
@@ -46,7 +48,5 @@ class RefuseNulMiddleware:
             for value in values
         ):
             message = _("The address contains a NUL character; remove it and try again.")
-            if request.path_info.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=400)
-            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+            return error_response(request, InvalidInput(message, code="nul_character"))
         return self.get_response(request)

@@ -73,6 +73,7 @@ def make_complaint(lat: float = MUKDAHAN_CITY[0], lon: float = MUKDAHAN_CITY[1],
         complainant_citizen_id=new_citizen_id("1"),
         complainant_phone="0812345678",
         description="มีการบุกรุกที่สาธารณประโยชน์ริมหนองน้ำ",
+        created_by=None,  # recorded by the system (tests that need an officer pass one)
     )
     defaults.update(fields)
     return complaint_create(location=Point(lon, lat, srid=4326), **defaults)

@@ -16,23 +16,46 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from layers.models import Category, Channel, Complaint, Role
+from layers.errors import InvalidInput
+from layers.inputs import TEXT_LIMITS, decimal_value
+from layers.models import Category, Channel, Complaint
 from layers.selectors.intake import category_name
-from layers.selectors.scope import jurisdiction_for
 from layers.services.complaints import category_resolve, complaint_create
 from layers.services.workflow import attachments_create, attachments_validate
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
-# Who records complaints (seed 001: the district centre's officers; the province and central
-# levels take complaints too). Executives (governor, district chief) and GIS analysts read; team
-# members work the cases routed to them.
-INTAKE_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.CENTRAL_OFFICER})
+
+def text_field(name: str, label, **kwargs) -> forms.CharField:
+    """A text field whose limit is the service's (``TEXT_LIMITS``), with our message: the form
+    shows the error beside the field at once, the service enforces the same limit for every
+    path."""
+    kwargs.setdefault("max_length", TEXT_LIMITS[name])
+    messages = kwargs.setdefault("error_messages", {})
+    messages.setdefault("max_length", MAX_LENGTH_MESSAGE)
+    return forms.CharField(label=label, **kwargs)
 
 
-def officer_may_record(officer) -> bool:
-    if officer is None or not officer.is_authenticated:
-        return False
-    return bool(jurisdiction_for(officer).roles & INTAKE_ROLES) or officer.is_superuser
+# Django's MaxLengthValidator fills these in when it refuses a value.
+MAX_LENGTH_MESSAGE = _("At most %(limit_value)d characters, please (this has %(show_value)d).")
+
+
+class CoordinateField(forms.CharField):
+    """A latitude or longitude as a plain decimal in ASCII digits (Django's FloatField reads
+    ``1_6.5`` as 16.5, through Python's float)."""
+
+    def __init__(self, *, low: float, high: float, **kwargs):
+        self.low, self.high = low, high
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return decimal_value(value, field="value", low=self.low, high=self.high)
+        except InvalidInput as exc:
+            raise ValidationError(exc.fields["value"][0]) from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -53,21 +76,19 @@ class MultipleFileField(forms.FileField):
 
 
 class IntakeForm(forms.Form):
-    lat = forms.FloatField(
+    lat = CoordinateField(
         label=_("Latitude"),
-        min_value=-90,
-        max_value=90,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        low=-90,
+        high=90,
         error_messages={"required": _("Pin the incident location on the map.")},
     )
-    lon = forms.FloatField(
+    lon = CoordinateField(
         label=_("Longitude"),
-        min_value=-180,
-        max_value=180,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        low=-180,
+        high=180,
         error_messages={"required": _("Pin the incident location on the map.")},
     )
-    location_note = forms.CharField(label=_("Place description"), max_length=255, required=False)
+    location_note = text_field("location_note", _("Place description"), required=False)
     category = forms.ModelChoiceField(
         label=_("Main category"),
         queryset=Category.objects.filter(parent__isnull=True, is_active=True),
@@ -81,36 +102,34 @@ class IntakeForm(forms.Form):
         required=False,
         empty_label=_("— choose —"),
     )
-    subcategory_text = forms.CharField(
-        label=_("Sub-category (in words)"), max_length=200, required=False
-    )
+    subcategory_text = text_field("subcategory_text", _("Sub-category (in words)"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    complainant_name = forms.CharField(label=_("Complainant's name"), max_length=200)
+    complainant_name = text_field("complainant_name", _("Complainant's name"))
     complainant_citizen_id = forms.CharField(
         label=_("Complainant's citizen ID"),
         max_length=17,  # 13 digits + the dashes people type
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    complainant_phone = forms.CharField(
-        label=_("Complainant's phone"),
-        max_length=20,
+    complainant_phone = text_field(
+        "complainant_phone",
+        _("Complainant's phone"),
         required=False,
         validators=[validate_thai_phone],
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
-    complainant_address = forms.CharField(
-        label=_("Complainant's address"),
-        max_length=300,
+    complainant_address = text_field(
+        "complainant_address",
+        _("Complainant's address"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    accused_name = forms.CharField(label=_("Accused party"), max_length=200, required=False)
-    accused_detail = forms.CharField(
-        label=_("Accused party details"), max_length=300, required=False
+    accused_name = text_field("accused_name", _("Accused party"), required=False)
+    accused_detail = text_field("accused_detail", _("Accused party details"), required=False)
+    title = text_field("title", _("Subject"), required=False)
+    description = text_field(
+        "description", _("Description"), widget=forms.Textarea(attrs={"rows": 5})
     )
-    title = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 5}))
     attachments = MultipleFileField(
         label=_("Photos or scanned documents (JPEG, PNG, WebP, PDF)"),
         required=False,

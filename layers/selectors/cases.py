@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from boundaries.models import Subdistrict
 from boundaries.selectors import area_geometry_json, without_geoms
+from layers.errors import CaseNotFound
 from layers.models import (
     OPEN_STATUSES,
     Complaint,
@@ -23,12 +25,10 @@ from layers.models import (
     Status,
     Team,
 )
+from layers.policy import may_read_attachments
 from layers.rules import overdue_q
-from layers.selectors.scope import (
-    complaints_visible_to,
-    jurisdiction_for,
-    officer_sees_personal_data,
-)
+from layers.selectors.filters import CaseFilter, case_filter_apply
+from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 
 OLDEST_FIRST = ("received_at", "id")
 
@@ -46,69 +46,31 @@ def _base(officer) -> QuerySet:
 
 def case_get(*, officer, tracking_no: str) -> Complaint:
     """The case, if the officer may see it; ``CaseNotFound`` otherwise (no hint it exists)."""
-    from layers.services.workflow import CaseNotFound
-
     case = _base(officer).filter(tracking_no=str(tracking_no)[:16]).first()
     if case is None:
-        raise CaseNotFound("No such case.")
+        raise CaseNotFound()
     return case
 
 
-def _narrow(
-    qs: QuerySet, *, team=None, district=None, province=None, status=None, forwarded_to=None
-) -> QuerySet:
-    if team not in (None, ""):
-        qs = qs.filter(assigned_team_id=int(team))
-    if district:
-        qs = qs.filter(district_id=str(district))
-    if province:
-        qs = qs.filter(province_id=str(province))
-    if status:
-        statuses = [status] if isinstance(status, str) else list(status)
-        qs = qs.filter(status__in=statuses)
-    if forwarded_to:
-        qs = qs.filter(forwarded_to=forwarded_to)
-    return qs
-
-
-def case_list(
-    *,
-    officer,
-    status=None,
-    team=None,
-    district=None,
-    province=None,
-    overdue: bool | None = None,
-    forwarded_to=None,
-    now: datetime | None = None,
-) -> QuerySet:
+def case_list(*, officer, filters: CaseFilter | None = None, now: datetime | None = None):
     """All visible cases, narrowed by the filters, newest received first."""
-    qs = _narrow(
-        _base(officer),
-        team=team,
-        district=district,
-        province=province,
-        status=status,
-        forwarded_to=forwarded_to,
-    )
-    if overdue is not None:
-        q = overdue_q(now or timezone.now())
-        qs = qs.filter(q) if overdue else qs.exclude(q)
+    qs = case_filter_apply(_base(officer), filters or CaseFilter(), now=now)
     return qs.order_by("-received_at", "-id")
 
 
-def case_backlog(*, officer, team=None, district=None, province=None) -> QuerySet:
+def case_backlog(*, officer, filters: CaseFilter | None = None) -> QuerySet:
     """Open cases (เรื่องคงค้าง), oldest received first."""
-    qs = _narrow(_base(officer), team=team, district=district, province=province)
+    qs = case_filter_apply(_base(officer), filters or CaseFilter())
     return qs.filter(status__in=OPEN_STATUSES).order_by(*OLDEST_FIRST)
 
 
 def case_overdue(
-    *, officer, team=None, district=None, province=None, now: datetime | None = None
+    *, officer, filters: CaseFilter | None = None, now: datetime | None = None
 ) -> QuerySet:
     """Open cases past their due date, the most overdue first."""
-    qs = _narrow(_base(officer), team=team, district=district, province=province)
-    return qs.filter(overdue_q(now or timezone.now())).order_by(*MOST_OVERDUE_FIRST)
+    now = now or timezone.now()
+    qs = case_filter_apply(_base(officer), filters or CaseFilter(), now=now)
+    return qs.filter(overdue_q(now)).order_by(*MOST_OVERDUE_FIRST)
 
 
 def case_queue_for(*, officer) -> QuerySet:
@@ -240,15 +202,13 @@ def case_attachments(complaint: Complaint) -> QuerySet:
 
 def case_attachment_get(*, officer, tracking_no: str, attachment_id: int):
     """An attachment of a case the officer may see; ``CaseNotFound`` otherwise."""
-    from layers.services.workflow import CaseNotFound
-
     case = case_get(officer=officer, tracking_no=tracking_no)
-    if not officer_sees_personal_data(officer):
+    if not may_read_attachments(officer):
         # Photos and scanned letters show people and their papers: only for entitled roles.
-        raise CaseNotFound("No such attachment.")
+        raise CaseNotFound(_("No such attachment."))
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:
-        raise CaseNotFound("No such attachment.")
+        raise CaseNotFound(_("No such attachment."))
     return attachment
 
 

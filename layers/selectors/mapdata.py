@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, FloatField, Func, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from boundaries.models import District, Province, Subdistrict
-from layers.models import Status
+from layers.errors import Forbidden, InvalidInput
+from layers.policy import require_fields, viewer_for
+from layers.selectors.filters import (
+    FILTER_PARAMS,
+    CaseFilter,
+    case_filter_apply,
+    case_filter_from_params,
+)
 from layers.selectors.scope import complaints_visible_to, officer_covers_province
 
 # The only complaint columns maps and exports read (no personal data, no free text: the
@@ -49,124 +53,38 @@ PUBLIC_FIELDS = (
 COORDINATE_PRECISION = 6
 
 
-@dataclass(frozen=True)
-class ComplaintFilter:
-    """Which complaints a map or an export asks for. Narrows the officer's scope, never widens it."""
-
-    province: str | None = None
-    district: str | None = None
-    subdistrict: str | None = None
-    statuses: tuple[str, ...] = ()
-    since: date | None = None
-
-    @property
-    def province_code(self) -> str | None:
-        """The province the filter lies in (every DOPA code starts with its province's)."""
-        code = self.province or self.district or self.subdistrict
-        return code[:2] if code else None
+# What the GeoJSON export takes: the case filters (one parser with the case lists), at least one
+# area (a national export must be asked for on purpose, not by forgetting a parameter).
+EXPORT_PARAMS = tuple(p for p in FILTER_PARAMS if p not in ("team", "overdue", "forwarded_to"))
 
 
-def complaint_filter_from_params(params: Mapping[str, str]) -> ComplaintFilter:
-    """Read ``province``, ``district``, ``subdistrict``, ``status`` (comma-separated) and
-    ``since`` (YYYY-MM-DD) from query parameters; ``ValidationError`` says what is wrong.
-
-    At least one area is required: a request without one would be a national export, which
-    must be asked for on purpose (a later issue), not by forgetting a parameter.
-    """
-    errors: dict[str, str] = {}
-    codes = {}
-    for name, model, digits in (
-        ("province", Province, 2),
-        ("district", District, 4),
-        ("subdistrict", Subdistrict, 6),
-    ):
-        value = (params.get(name) or "").strip()
-        if not value:
-            continue
-        if len(value) != digits or not value.isdigit():
-            errors[name] = _("%(name)s must be a %(digits)d-digit DOPA code, got %(value)r.") % {
-                "name": name,
-                "digits": digits,
-                "value": value,
+def export_filter_from_params(params: Mapping) -> CaseFilter:
+    """The export's filters from query parameters; ``InvalidInput`` says what is wrong."""
+    filters = case_filter_from_params(params, allowed=EXPORT_PARAMS, also=())
+    if not filters.has_area:
+        raise InvalidInput(
+            {
+                "province": _(
+                    "Give an area: province=<2 digits>, district=<4 digits> or "
+                    "subdistrict=<6 digits>."
+                )
             }
-        elif not model.objects.filter(code=value).exists():
-            errors[name] = _("There is no %(name)s with the code %(value)s.") % {
-                "name": name,
-                "value": value,
-            }
-        else:
-            codes[name] = value
-    if not errors and not codes:
-        errors["province"] = _(
-            "Give an area: province=<2 digits>, district=<4 digits> or subdistrict=<6 digits>."
         )
-    # Every code starts with its parent's, so nesting is a prefix check.
-    nested = [codes[n] for n in ("province", "district", "subdistrict") if n in codes]
-    for parent, child in zip(nested, nested[1:], strict=False):
-        if not child.startswith(parent):
-            errors["area"] = _("The area codes do not nest: %(child)s is not in %(parent)s.") % {
-                "child": child,
-                "parent": parent,
-            }
-
-    statuses: tuple[str, ...] = ()
-    raw_status = (params.get("status") or "").strip()
-    if raw_status:
-        statuses = tuple(s.strip() for s in raw_status.split(",") if s.strip())
-        unknown = [s for s in statuses if s not in Status.values]
-        if unknown:
-            errors["status"] = _("Unknown status %(unknown)s; use one of %(known)s.") % {
-                "unknown": ", ".join(unknown),
-                "known": ", ".join(Status.values),
-            }
-
-    since = None
-    raw_since = (params.get("since") or "").strip()
-    if raw_since:
-        try:
-            since = date.fromisoformat(raw_since)
-        except ValueError:
-            errors["since"] = _(
-                "since must be a date as YYYY-MM-DD (Common Era), got %(value)r."
-            ) % {"value": raw_since}
-        else:
-            if len(raw_since) != 10:  # fromisoformat also takes 20250101 and 2025-W01-1
-                errors["since"] = _(
-                    "since must be a date as YYYY-MM-DD (Common Era), got %(value)r."
-                ) % {"value": raw_since}
-    if errors:
-        raise ValidationError(errors)
-    return ComplaintFilter(
-        province=codes.get("province"),
-        district=codes.get("district"),
-        subdistrict=codes.get("subdistrict"),
-        statuses=statuses,
-        since=since,
-    )
+    return filters
 
 
-def complaint_public_rows(*, officer, filters: ComplaintFilter) -> QuerySet:
+def complaint_public_rows(*, officer, filters: CaseFilter) -> QuerySet:
     """The officer's complaints matching ``filters``, as dicts of ``PUBLIC_FIELDS``, unordered.
 
-    Raises ``PermissionDenied`` when the officer's jurisdiction covers nothing of the
+    Raises ``Forbidden`` when the officer's jurisdiction covers nothing of the
     filter's province (so an outsider learns "no", not "nothing there"); inside a covered
     province, the scope selector trims the rows to what the officer may see.
     """
     province = filters.province_code
     if province is not None and not officer_covers_province(officer, province):
-        raise PermissionDenied(_("Your jurisdiction does not cover province %s.") % province)
-    qs = complaints_visible_to(officer=officer)
-    if filters.province:
-        qs = qs.filter(province_id=filters.province)
-    if filters.district:
-        qs = qs.filter(district_id=filters.district)
-    if filters.subdistrict:
-        qs = qs.filter(subdistrict_id=filters.subdistrict)
-    if filters.statuses:
-        qs = qs.filter(status__in=filters.statuses)
-    if filters.since:
-        start = datetime.combine(filters.since, time.min, tzinfo=timezone.get_default_timezone())
-        qs = qs.filter(received_at__gte=start)
+        raise Forbidden(_("Your jurisdiction does not cover province %s.") % province)
+    require_fields(viewer_for(officer), "export", PUBLIC_FIELDS)
+    qs = case_filter_apply(complaints_visible_to(officer=officer), filters)
     return (
         qs.order_by()
         .annotate(
@@ -217,13 +135,13 @@ def complaint_feature(row: Mapping) -> dict:
 
 
 def complaint_geojson_chunks(
-    *, officer, filters: ComplaintFilter, chunk_size: int = 2000
+    *, officer, filters: CaseFilter, chunk_size: int = 2000
 ) -> Iterator[str]:
     """A FeatureCollection as text pieces, for a streaming response.
 
     Rows come from a server-side cursor (``QuerySet.iterator``; Django declares it WITH HOLD
     in autocommit), ``chunk_size`` at a time, so memory stays flat however many rows match.
-    The scope check runs before the first piece is produced, so ``PermissionDenied`` still
+    The scope check runs before the first piece is produced, so ``Forbidden`` still
     becomes a 403 rather than a broken stream: call ``next()`` once before streaming, or use
     ``complaint_geojson_stream``.
     """
@@ -244,10 +162,10 @@ def complaint_geojson_chunks(
     yield "]}"
 
 
-def complaint_geojson_stream(*, officer, filters: ComplaintFilter) -> Iterator[str]:
+def complaint_geojson_stream(*, officer, filters: CaseFilter) -> Iterator[str]:
     """``complaint_geojson_chunks`` with its permission check already done."""
     chunks = complaint_geojson_chunks(officer=officer, filters=filters)
-    head = next(chunks)  # builds the queryset: PermissionDenied is raised here, not mid-stream
+    head = next(chunks)  # builds the queryset: Forbidden is raised here, not mid-stream
 
     def stream():
         yield head
@@ -260,6 +178,6 @@ def complaint_map_points(*, officer, province: str, limit: int) -> tuple[list[di
     """The officer's complaints in ``province`` for a map page: the ``limit`` most recently
     received rows (``PUBLIC_FIELDS``) and the total count, so the page can say what it left
     out. Uses the (province, received_at) index."""
-    rows = complaint_public_rows(officer=officer, filters=ComplaintFilter(province=province))
+    rows = complaint_public_rows(officer=officer, filters=CaseFilter(province=province))
     total = rows.count()
     return list(rows.order_by("-received_at")[:limit]), total

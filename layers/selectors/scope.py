@@ -1,5 +1,7 @@
 """Jurisdiction: which cases an officer may see. The one place every view, page and export asks.
 
+Which *fields* of those cases a role may see is ``layers.policy``'s question.
+
 A role is bound to an area (``RoleAssignment``); an officer may hold several roles and sees the
 union of their areas. Nothing here trusts request parameters: filters from a request narrow
 the scoped queryset, they never widen it.
@@ -19,16 +21,6 @@ PROVINCE_ROLES = {Role.PROVINCE_OFFICER, Role.GOVERNOR}
 DISTRICT_ROLES = {Role.DISTRICT_OFFICER, Role.DISTRICT_CHIEF}
 # Roles that read and export only: never change a case.
 READ_ONLY_ROLES = {Role.GIS_ANALYST, Role.GOVERNOR}
-# Roles entitled to complainants' and accused parties' personal data (names, IDs, phones).
-PERSONAL_DATA_ROLES = {
-    Role.DISTRICT_OFFICER,
-    Role.DISTRICT_CHIEF,
-    Role.TEAM_MEMBER,
-    Role.PROVINCE_OFFICER,
-    Role.GOVERNOR,
-    Role.CENTRAL_OFFICER,
-    Role.ADMIN,
-}
 
 
 @dataclass(frozen=True)
@@ -162,14 +154,6 @@ def subdistricts_visible_to(*, officer) -> QuerySet:
     if jurisdiction.country:
         return Subdistrict.objects.all()
     return Subdistrict.objects.filter(_areas_q(jurisdiction, subdistrict_field="code"))
-
-
-def officer_sees_personal_data(officer) -> bool:
-    """Whether the officer's roles entitle them to complainants' personal data."""
-    jurisdiction = jurisdiction_for(officer)
-    return bool(jurisdiction.roles & PERSONAL_DATA_ROLES) or bool(
-        officer is not None and getattr(officer, "is_superuser", False)
-    )
 
 
 def officer_covers_province(officer, province_code: str) -> bool:

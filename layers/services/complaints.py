@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import area_for_point
+from layers.errors import InvalidInput
+from layers.inputs import decimal_value, text_value
 from layers.models import (
     Category,
     Channel,
@@ -20,6 +22,7 @@ from layers.models import (
     HistoryKind,
     Status,
 )
+from layers.policy import require_record
 from layers.rules import due_at_for
 from layers.thaidate import be_year
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
@@ -76,24 +79,21 @@ def tracking_number_issue(*, year_be: int, count: int = 1) -> int:
 
 
 def parse_point(*, lat, lon) -> Point:
-    """A WGS 84 point from user input, or a ValidationError saying what is wrong."""
+    """A WGS 84 point from user input, or ``InvalidInput`` saying what is wrong with each
+    coordinate. Plain decimals in ASCII digits only (``layers.inputs.decimal_value``): Python's
+    ``float`` would read ``1_6.5`` as 16.5."""
     errors = {}
     values = {}
     for name, raw, low, high in (("lat", lat, -90, 90), ("lon", lon, -180, 180)):
-        if raw is None or str(raw).strip() == "":
+        if raw is None or (isinstance(raw, str) and raw.strip() == ""):
             errors[name] = _("This coordinate is required.")
             continue
         try:
-            value = float(str(raw).strip())
-        except ValueError:
-            errors[name] = _("Not a number: %(value)s") % {"value": str(raw)[:40]}
-            continue
-        if value != value or not (low <= value <= high):  # NaN or out of range
-            errors[name] = _("Must be between %(low)s and %(high)s.") % {"low": low, "high": high}
-            continue
-        values[name] = value
+            values[name] = decimal_value(raw, field=name, low=low, high=high)
+        except InvalidInput as exc:
+            errors.update({k: v[0] for k, v in exc.fields.items()})
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
     return Point(values["lon"], values["lat"], srid=4326)
 
 
@@ -103,6 +103,8 @@ def _category_from(value):
         return None
     if isinstance(value, Category):
         return value
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
     if isinstance(value, int):
         return Category.objects.filter(pk=value).first()
     return Category.objects.filter(code=str(value).strip()).first()
@@ -155,35 +157,64 @@ def complaint_create(
     title: str = "",
     location_note: str = "",
     received_at: datetime | None = None,
-    created_by=None,
+    created_by,
     route: bool = True,
 ) -> Complaint:
     """Record a complaint: validate, set the three area codes from the point, number it, save.
 
-    Raises ``ValidationError`` (a dict of field → message) and writes nothing when the input is
-    wrong, including a point outside Thailand. With ``route`` the case then goes to the team of
-    its sub-district (``layers.services.routing``).
+    ``created_by`` is the recording officer, who must hold an intake role
+    (``layers.policy.require_record``: ``Forbidden`` otherwise), or None for a complaint the
+    system records itself (an import, the demo data) — said explicitly by every caller.
+
+    Raises ``InvalidInput`` (field → message) and writes nothing when the input is wrong,
+    including a point outside Thailand. Every text is read by ``layers.inputs.text_value``
+    (a string, no NUL, at most ``TEXT_LIMITS`` characters), so the form, the API and imports
+    share the limits. With ``route`` the case then goes to the team of its sub-district
+    (``layers.services.routing``).
     """
+    if created_by is not None:
+        require_record(created_by)
     errors: dict[str, str] = {}
+    texts: dict[str, str] = {}
+    for name, value, required_message in (
+        ("complainant_name", complainant_name, _("The complainant's name is required.")),
+        ("description", description, _("Describe the complaint.")),
+        ("subcategory_text", subcategory_text, None),
+        ("complainant_phone", complainant_phone, None),
+        ("complainant_address", complainant_address, None),
+        ("accused_name", accused_name, None),
+        ("accused_detail", accused_detail, None),
+        ("title", title, None),
+        ("location_note", location_note, None),
+    ):
+        try:
+            texts[name] = text_value(
+                value,
+                field=name,
+                required=required_message is not None,
+                required_message=required_message,
+            )
+        except InvalidInput as exc:
+            errors.update({k: v[0] for k, v in exc.fields.items()})
+            texts[name] = ""
     category, subcategory, subcategory_text = category_resolve(
-        category, subcategory, subcategory_text, errors
+        category, subcategory, texts["subcategory_text"], errors
     )
-    if channel not in Channel.values:
+    if not isinstance(channel, str) or channel not in Channel.values:
         errors["channel"] = _("Choose how the complaint came in.")
-    complainant_name = (complainant_name or "").strip()
-    if not complainant_name:
-        errors["complainant_name"] = _("The complainant's name is required.")
-    description = (description or "").strip()
-    if not description:
-        errors["description"] = _("Describe the complaint.")
+    complainant_name = texts["complainant_name"]
+    description = texts["description"]
+    if not isinstance(complainant_citizen_id, str | None):
+        errors["complainant_citizen_id"] = _("A citizen ID has 13 digits.")
+        complainant_citizen_id = ""
     complainant_citizen_id = normalize_citizen_id(complainant_citizen_id or "")
     if complainant_citizen_id:
         try:
             validate_citizen_id(complainant_citizen_id)
         except ValidationError as exc:
             errors["complainant_citizen_id"] = exc.messages[0]
-    complainant_phone = (complainant_phone or "").strip()
-    if complainant_phone:
+    complainant_phone = texts["complainant_phone"]
+    if complainant_phone and "complainant_phone" not in errors:
         try:
             validate_thai_phone(complainant_phone)
         except ValidationError as exc:
@@ -208,22 +239,8 @@ def complaint_create(
         # A letter may be recorded days after it came in, never before.
         if received_at > now + timedelta(minutes=5):
             errors["received_at"] = _("The date received cannot be in the future.")
-    texts = {
-        "complainant_name": complainant_name,
-        "complainant_address": complainant_address,
-        "accused_name": accused_name,
-        "accused_detail": accused_detail,
-        "title": title,
-        "location_note": location_note,
-        "subcategory_text": subcategory_text,
-        "complainant_phone": complainant_phone,
-    }
-    for name, value in texts.items():
-        limit = Complaint._meta.get_field(name).max_length
-        if name not in errors and value and len(value.strip()) > limit:
-            errors[name] = _("At most %(limit)d characters.") % {"limit": limit}
     if errors:
-        raise ValidationError(errors)
+        raise InvalidInput(errors)
 
     year = be_year(received_at)
     seq = tracking_number_issue(year_be=year)
@@ -235,7 +252,7 @@ def complaint_create(
         subdistrict_id=match.subdistrict_code,
         district_id=match.district_code,
         province_id=match.province_code,
-        location_note=(location_note or "").strip(),
+        location_note=texts["location_note"],
         category=category,
         subcategory=subcategory,
         subcategory_text=subcategory_text,
@@ -243,10 +260,10 @@ def complaint_create(
         complainant_name=complainant_name,
         complainant_citizen_id=complainant_citizen_id,
         complainant_phone=complainant_phone,
-        complainant_address=(complainant_address or "").strip(),
-        accused_name=(accused_name or "").strip(),
-        accused_detail=(accused_detail or "").strip(),
-        title=(title or "").strip(),
+        complainant_address=texts["complainant_address"],
+        accused_name=texts["accused_name"],
+        accused_detail=texts["accused_detail"],
+        title=texts["title"],
         description=description,
         status=Status.RECEIVED,
         received_at=received_at,

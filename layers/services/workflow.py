@@ -8,7 +8,7 @@ Every write here:
 * checks the version the actor saw (``StaleVersion``, a 409), then the transition table below
   (``TransitionRefused``, a 409: the case's current state refuses the action), then the actor's
   capacity for that row of the table (``ActionForbidden``, 403), then the input
-  (``ValidationError`` naming the field, a 400);
+  (``InvalidInput`` naming the field, a 400);
 * updates the row with ``UPDATE ... WHERE id = %s AND version = %s`` and writes the history row
   in the same transaction; a concurrent change between the check and the update makes the
   update match nothing, and the whole call is refused as stale with nothing written.
@@ -24,13 +24,20 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from layers.errors import (
+    ActionForbidden,
+    CaseNotFound,
+    InvalidInput,
+    StaleVersion,
+    TransitionRefused,
+)
+from layers.inputs import choice_value, decimal_value, text_value, whole_number
 from layers.models import (
     Attachment,
     AttachmentKind,
@@ -53,45 +60,6 @@ from layers.selectors.scope import (
 )
 
 logger = logging.getLogger(__name__)
-
-
-# --- Errors ----------------------------------------------------------------------------------
-
-
-class WorkflowError(Exception):
-    """A refused workflow action. ``message`` is for people; ``code`` for programs."""
-
-    code = "refused"
-
-    def __init__(self, message: str, *, complaint: Complaint | None = None):
-        super().__init__(message)
-        self.message = message
-        # The case as it is now (for "stale" and "refused": show the officer the current state).
-        self.complaint = complaint
-
-
-class CaseNotFound(WorkflowError):
-    """No such case, or outside the actor's jurisdiction (HTTP 404: existence is not revealed)."""
-
-    code = "not_found"
-
-
-class ActionForbidden(WorkflowError):
-    """The actor sees the case but may not take this action on it (HTTP 403)."""
-
-    code = "forbidden"
-
-
-class TransitionRefused(WorkflowError):
-    """The case's current status does not allow the action (HTTP 409)."""
-
-    code = "transition_refused"
-
-
-class StaleVersion(WorkflowError):
-    """The case changed since the actor loaded it (HTTP 409); nothing was written."""
-
-    code = "stale_version"
 
 
 # --- The transition table --------------------------------------------------------------------
@@ -198,26 +166,19 @@ def actions_available(*, complaint: Complaint, officer) -> list[str]:
 
 
 def _version(expected_version) -> int:
-    try:
-        value = int(expected_version)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            {"version": _("The version of the case you saw is required (a whole number).")}
-        ) from None
-    if value < 1:
-        raise ValidationError({"version": _("The version must be a positive whole number.")})
-    return value
+    """The version the actor saw: a whole number of at least 1 (a JSON integer, or digits in
+    a form), never ``true``, ``4.9`` or Thai digits."""
+    if expected_version is None or expected_version == "":
+        raise InvalidInput({"version": _("Send the version of the case you saw.")})
+    return whole_number(
+        expected_version,
+        field="version",
+        message=_("The version of the case you saw is a whole number of at least 1."),
+    )
 
 
-def _text(value, field: str, message: str, *, required: bool = True, max_length=None) -> str:
-    text = (value or "").strip() if isinstance(value, str) or value is None else str(value)
-    if required and not text:
-        raise ValidationError({field: message})
-    if "\x00" in text:  # PostgreSQL text cannot hold it: a 400 here, not a 500 at the INSERT
-        raise ValidationError({field: _("Remove the NUL character from the text.")})
-    if max_length and len(text) > max_length:
-        raise ValidationError({field: _("At most %(n)d characters, please.") % {"n": max_length}})
-    return text
+def _text(value, field: str, message: str, *, required: bool = True) -> str:
+    return text_value(value, field=field, required=required, required_message=message)
 
 
 def _check(*, complaint: Complaint, actor, expected_version, action: str):
@@ -321,8 +282,6 @@ def action_label(action: str) -> str:
 
 # --- The actions -----------------------------------------------------------------------------
 
-MAX_NOTE = 5000
-
 
 @transaction.atomic
 def complaint_start(*, complaint, actor, expected_version, note: str = "") -> Complaint:
@@ -330,7 +289,7 @@ def complaint_start(*, complaint, actor, expected_version, note: str = "") -> Co
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=START
     )
-    note = _text(note, "note", "", required=False, max_length=MAX_NOTE)
+    note = _text(note, "note", "", required=False)
     return complaint_change_write(
         current=current,
         version=version,
@@ -348,15 +307,17 @@ def complaint_assign(*, complaint, actor, expected_version, team, reason: str = 
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=ASSIGN
     )
-    team_id = team.pk if isinstance(team, Team) else team
-    try:
-        team_obj = Team.objects.get(pk=int(team_id), is_active=True) if team_id else None
-    except (TypeError, ValueError, Team.DoesNotExist):
-        team_obj = None
+    if isinstance(team, Team):
+        team_id = team.pk
+    elif team is None or team == "":
+        team_id = None
+    else:
+        team_id = whole_number(team, field="team", message=_("Choose an active sub-district team."))
+    team_obj = Team.objects.filter(pk=team_id, is_active=True).first() if team_id else None
     if team_obj is None:
-        raise ValidationError({"team": _("Choose an active sub-district team.")})
+        raise InvalidInput({"team": _("Choose an active sub-district team.")})
     if team_obj.district_id != current.district_id:
-        raise ValidationError(
+        raise InvalidInput(
             {
                 "team": _("The team must belong to the case's district (%(code)s).")
                 % {"code": current.district_id}
@@ -364,14 +325,13 @@ def complaint_assign(*, complaint, actor, expected_version, team, reason: str = 
         )
     previous = current.assigned_team
     if previous is not None and previous.pk == team_obj.pk and current.status == Status.ASSIGNED:
-        raise ValidationError({"team": _("The case is already assigned to this team.")})
+        raise InvalidInput({"team": _("The case is already assigned to this team.")})
     reason = _text(
         reason,
         "reason",
         _("Give a reason for taking the case from %(team)s.")
         % {"team": previous.name if previous else ""},
         required=previous is not None,
-        max_length=MAX_NOTE,
     )
     result = complaint_change_write(
         current=current,
@@ -398,18 +358,18 @@ def complaint_forward(
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=FORWARD
     )
-    if target not in ForwardTarget.values:
-        raise ValidationError(
-            {"target": _("Choose where to forward the case: province, central or agency.")}
-        )
-    agency = _text(agency, "agency", "", required=False, max_length=200)
+    target = choice_value(
+        target,
+        field="target",
+        choices=ForwardTarget.values,
+        message=_("Choose where to forward the case: province, central or agency."),
+    )
+    agency = _text(agency, "agency", "", required=False)
     if target == ForwardTarget.AGENCY and not agency:
-        raise ValidationError({"agency": _("Name the agency the case is forwarded to.")})
+        raise InvalidInput({"agency": _("Name the agency the case is forwarded to.")})
     if target != ForwardTarget.AGENCY:
         agency = ""
-    note = _text(
-        note, "note", _("Say why the case is forwarded and what is asked."), max_length=MAX_NOTE
-    )
+    note = _text(note, "note", _("Say why the case is forwarded and what is asked."))
     label = agency or ForwardTarget(target).label
     result = complaint_change_write(
         current=current,
@@ -435,7 +395,7 @@ def complaint_return(*, complaint, actor, expected_version, reason: str) -> Comp
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=RETURN
     )
-    reason = _text(reason, "reason", _("Say why the case is sent back down."), max_length=MAX_NOTE)
+    reason = _text(reason, "reason", _("Say why the case is sent back down."))
     previous = current.forwarded_agency or current.get_forwarded_to_display()
     result = complaint_change_write(
         current=current,
@@ -461,14 +421,13 @@ def complaint_close(*, complaint, actor, expected_version, result: str, note: st
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=CLOSE
     )
-    if result not in CloseResult.values:
-        raise ValidationError(
-            {
-                "result": _("Choose the result: %(choices)s.")
-                % {"choices": ", ".join(CloseResult.values)}
-            }
-        )
-    note = _text(note, "note", _("Write a closing note."), max_length=MAX_NOTE)
+    result = choice_value(
+        result,
+        field="result",
+        choices=CloseResult.values,
+        message=_("Choose the result: %(choices)s.") % {"choices": ", ".join(CloseResult.values)},
+    )
+    note = _text(note, "note", _("Write a closing note."))
     now = timezone.now()
     # forwarded_to stays: it records which level closed a forwarded case (and may reopen it).
     return complaint_change_write(
@@ -496,7 +455,7 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=REOPEN
     )
-    reason = _text(reason, "reason", _("Give the reason for reopening."), max_length=MAX_NOTE)
+    reason = _text(reason, "reason", _("Give the reason for reopening."))
     now = timezone.now()
     result = complaint_change_write(
         current=current,
@@ -521,7 +480,6 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
 
 # --- Notes and attachments -------------------------------------------------------------------
 
-MAX_FILES_PER_NOTE = 10
 
 # Leading bytes of each accepted type. The name and the browser's content type are not trusted.
 _SIGNATURES = (
@@ -553,13 +511,12 @@ def _sniff(head: bytes):
 def attachments_validate(files) -> list[CheckedFile]:
     """Check uploaded files by content (JPEG, PNG, WebP, PDF) and size; nothing is written.
 
-    Raises ``ValidationError({"files": ...})`` naming the first bad file.
+    Raises ``InvalidInput({"files": ...})`` naming the first bad file.
     """
     files = [f for f in (files or ()) if f is not None]
-    if len(files) > MAX_FILES_PER_NOTE:
-        raise ValidationError(
-            {"files": _("At most %(n)d files at a time.") % {"n": MAX_FILES_PER_NOTE}}
-        )
+    max_files = settings.ATTACHMENT_MAX_FILES
+    if len(files) > max_files:
+        raise InvalidInput({"files": _("At most %(n)d files at a time.") % {"n": max_files}})
     limit = settings.ATTACHMENT_MAX_BYTES
     checked = []
     for f in files:
@@ -569,20 +526,20 @@ def attachments_validate(files) -> list[CheckedFile]:
             f.seek(0, 2)
             size = f.tell()
         if size > limit:
-            raise ValidationError(
+            raise InvalidInput(
                 {
                     "files": _("“%(name)s” is %(size).1f MB; the limit is %(limit).1f MB per file.")
                     % {"name": name, "size": size / 1048576, "limit": limit / 1048576}
                 }
             )
         if size == 0:
-            raise ValidationError({"files": _("“%(name)s” is empty.") % {"name": name}})
+            raise InvalidInput({"files": _("“%(name)s” is empty.") % {"name": name}})
         f.seek(0)
         head = f.read(16)
         f.seek(0)
         sniffed = _sniff(head)
         if sniffed is None:
-            raise ValidationError(
+            raise InvalidInput(
                 {
                     "files": _(
                         "“%(name)s” is not a JPEG, PNG or WebP photo or a PDF document "
@@ -689,11 +646,11 @@ def _add_note(
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=NOTE
     )
-    text = _text(text, "text", _("Write the note."), max_length=MAX_NOTE)
+    text = _text(text, "text", _("Write the note."))
     location = _visit_location(visit_location)
     accuracy = _accuracy(visit_accuracy_m)
     if accuracy is not None and location is None:
-        raise ValidationError({"visit_location": _("A GPS accuracy was given without a position.")})
+        raise InvalidInput({"visit_location": _("A GPS accuracy was given without a position.")})
     checked = attachments_validate(files)
     result = complaint_change_write(
         current=current,
@@ -719,11 +676,11 @@ def _visit_location(value) -> Point | None:
     if value is None or value == "":
         return None
     if not isinstance(value, Point):
-        raise ValidationError({"visit_location": _("The visit position must be a point.")})
+        raise InvalidInput({"visit_location": _("The visit position must be a point.")})
     point = value if value.srid in (None, 4326) else value.transform(4326, clone=True)
     lon, lat = point.x, point.y
     if not (-180 <= lon <= 180 and -90 <= lat <= 90) or lon != lon or lat != lat:
-        raise ValidationError(
+        raise InvalidInput(
             {"visit_location": _("The visit position is not a valid latitude/longitude.")}
         )
     return Point(lon, lat, srid=4326)
@@ -733,14 +690,11 @@ def _accuracy(value) -> float | None:
     if value is None or value == "":
         return None
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = -1.0
-    if not (0 <= number < 100_000):
-        raise ValidationError(
+        return decimal_value(value, field="visit_accuracy_m", low=0, high=99_999)
+    except InvalidInput:
+        raise InvalidInput(
             {"visit_accuracy_m": _("GPS accuracy must be a number of metres (0 or more).")}
-        )
-    return number
+        ) from None
 
 
 # --- One entry point for adapters (API, pages) -----------------------------------------------
@@ -780,7 +734,7 @@ def complaint_act(*, complaint, actor, action: str, expected_version, data, file
             visit_accuracy_m=get("visit_accuracy_m"),
             files=files,
         )
-    raise ValidationError(
+    raise InvalidInput(
         {"action": _("Unknown action; use one of: %(actions)s.") % {"actions": ", ".join(ACTIONS)}}
     )
 
@@ -788,14 +742,13 @@ def complaint_act(*, complaint, actor, action: str, expected_version, data, file
 def _point_from(lat, lon) -> Point | None:
     if (lat in (None, "")) and (lon in (None, "")):
         return None
+    if lat in (None, "") or lon in (None, ""):
+        raise InvalidInput({"visit_location": _("Give both visit_lat and visit_lon as numbers.")})
     try:
-        lat_f, lon_f = float(lat), float(lon)
-    except (TypeError, ValueError):
-        raise ValidationError(
-            {"visit_location": _("Give both visit_lat and visit_lon as numbers.")}
-        ) from None
-    if not (-90 <= lat_f <= 90 and -180 <= lon_f <= 180):
-        raise ValidationError(
+        lat_f = decimal_value(lat, field="visit_location", low=-90, high=90)
+        lon_f = decimal_value(lon, field="visit_location", low=-180, high=180)
+    except InvalidInput:
+        raise InvalidInput(
             {"visit_location": _("The visit position is not a valid latitude/longitude.")}
-        )
+        ) from None
     return Point(lon_f, lat_f, srid=4326)

@@ -6,6 +6,7 @@ role go behind ``nav.<flag>`` in ``_nav.html``.
 
 from django import template
 
+from layers.policy import may_record
 from layers.selectors.officers import registration_approver_areas
 from layers.selectors.scope import (
     COUNTRY_ROLES,
@@ -32,4 +33,5 @@ def officer_nav(user):
         "has_area": not j.is_empty,
         "approver": bool(registration_approver_areas(officer=user)),
         "staff": user.is_staff,
+        "may_record": may_record(user),
     }

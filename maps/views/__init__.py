@@ -14,8 +14,8 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 from boundaries.models import Province
-from layers.forms.intake import officer_may_record
 from layers.models import RegistrationRequest, Role
+from layers.policy import may_record
 from layers.selectors import cases as sel
 from layers.selectors.officers import officer_roles, registrations_visible_to
 from layers.selectors.scope import jurisdiction_for
@@ -84,7 +84,7 @@ def home(request):
         "closure": closure,
         "month": month_label(closure["month_start"]),
         "roles": officer_roles(officer=officer),
-        "may_record": officer_may_record(officer),
+        "may_record": may_record(officer),
         "provinces": _officer_provinces(j),
         "pending_registrations": (
             registrations_visible_to(

@@ -9,92 +9,89 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from layers import policy
+from layers.errors import ApplicationError, Forbidden, NotFound
 from layers.models import CloseResult, ForwardTarget, Status
 from layers.rules import is_overdue
 from layers.selectors import cases as sel
-from layers.selectors.scope import (
-    COUNTRY_ROLES,
-    PROVINCE_ROLES,
-    jurisdiction_for,
-    officer_sees_personal_data,
-)
+from layers.selectors.filters import case_filter_from_params
+from layers.selectors.scope import COUNTRY_ROLES, PROVINCE_ROLES, jurisdiction_for
 from layers.services import workflow as wf
 from layers.services.notifications import notifications_mark_read
 
 PAGE_SIZE = 50
-ERROR_STATUS = {
-    wf.CaseNotFound: 404,
-    wf.ActionForbidden: 403,
-    wf.TransitionRefused: 409,
-    wf.StaleVersion: 409,
-}
 
 
 def _require_area(request):
     if jurisdiction_for(request.user).is_empty:
-        raise PermissionDenied(_("Your account has no role with an area yet."))
+        raise Forbidden(_("Your account has no role with an area yet."))
 
 
-def _get_case(request, tracking_no):
-    try:
-        return sel.case_get(officer=request.user, tracking_no=tracking_no)
-    except wf.CaseNotFound:
-        raise Http404(_("No such case.")) from None
-
-
-def _map_data(case, notes) -> dict:
+def _map_data(viewer, case, notes) -> dict:
     visits = [
-        {
-            "lat": n.visit_location.y,
-            "lon": n.visit_location.x,
-            "acc": n.visit_accuracy_m,
-        }
+        {"lat": n.visit_location.y, "lon": n.visit_location.x, "acc": n.visit_accuracy_m}
         for n in notes
-        if n.visit_location is not None
+        if n.visit_location is not None and viewer.sees("note.visit_lat")
     ]
     return {
-        "lat": case.location.y,
-        "lon": case.location.x,
+        "lat": case.location.y if viewer.sees("case.lat") else None,
+        "lon": case.location.x if viewer.sees("case.lon") else None,
         "area": sel.case_subdistrict_geojson(case),
         "visits": visits,
     }
 
 
-def _history(case) -> list:
+def history_rows(viewer, case) -> list[dict]:
+    """The case's timeline for a page: labels, and the values the viewer may see."""
     labels = dict(Status.choices)
-    rows = list(sel.case_history(case))
-    for h in rows:
-        h.from_label = labels.get(h.from_status, "")
-        h.to_label = labels.get(h.to_status, "")
+    rows = []
+    for h in sel.case_history(case):
+        rows.append(
+            {
+                "at": h.at,
+                "kind": h.kind,
+                "kind_label": h.get_kind_display(),
+                "from_label": labels.get(h.from_status, ""),
+                "to_label": labels.get(h.to_status, ""),
+                "changed": bool(h.to_status) and h.to_status != h.from_status,
+                **policy.history_view(viewer, h),
+            }
+        )
     return rows
 
 
 def _detail_context(request, case, *, errors=None, failed_action=None, posted=None):
     officer = request.user
+    viewer = policy.viewer_for(officer)
     notes = list(sel.case_notes(case))  # the list and the map's visit points: one query
-    personal = officer_sees_personal_data(officer)
     return {
-        "case": case,
-        # Without it: no names, IDs or phones, and no free text or documents either (they
-        # often name people); the template shows that they are withheld.
-        "personal": personal,
-        "history": _history(case),
-        "notes": notes,
-        "attachments": sel.case_attachments(case) if personal else [],
+        # Templates get the policy's views, never the bare case: a field the reader may not
+        # see prints as "withheld for your role" (layers.policy).
+        "case": policy.case_view(viewer, case),
+        "may": {
+            "personal": viewer.sees("case.personal"),
+            "attachments": viewer.sees("case.attachments"),
+        },
+        "history": history_rows(viewer, case),
+        "notes": [policy.note_view(viewer, n) for n in notes],
+        "attachments": (
+            [policy.attachment_view(viewer, a) for a in sel.case_attachments(case)]
+            if viewer.sees("case.attachments")
+            else []
+        ),
         "actions": wf.actions_available(complaint=case, officer=officer),
         "teams": sel.teams_for_assignment(case),
         "forward_targets": ForwardTarget.choices,
         "close_results": CloseResult.choices,
         "is_overdue": is_overdue(case, now=timezone.now()),
-        "map_data": _map_data(case, notes),
+        "map_data": _map_data(viewer, case, notes),
         "errors": errors or {},
         "failed_action": failed_action,
         "posted": posted or {},
@@ -105,7 +102,7 @@ def _detail_context(request, case, *, errors=None, failed_action=None, posted=No
 @require_GET
 def case_detail(request, tracking_no):
     _require_area(request)
-    case = _get_case(request, tracking_no)
+    case = sel.case_get(officer=request.user, tracking_no=tracking_no)
     return render(request, "maps/cases/detail.html", _detail_context(request, case))
 
 
@@ -114,7 +111,7 @@ def case_detail(request, tracking_no):
 def case_action(request, tracking_no):
     """One form per action on the case page; each posts the version the officer saw."""
     _require_area(request)
-    case = _get_case(request, tracking_no)
+    case = sel.case_get(officer=request.user, tracking_no=tracking_no)
     action = request.POST.get("action", "")
     try:
         wf.complaint_act(
@@ -125,23 +122,20 @@ def case_action(request, tracking_no):
             data=request.POST,
             files=request.FILES.getlist("files"),
         )
-    except wf.CaseNotFound:
-        raise Http404(_("No such case.")) from None
-    except wf.WorkflowError as exc:
-        current = _get_case(request, tracking_no)
-        messages.error(request, exc.message)
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        # Refused (bad input, stale version, a status that does not allow it, a role that may
+        # not): the case as it is now, with the officer's form open and what they typed.
+        current = sel.case_get(officer=request.user, tracking_no=tracking_no)
+        if exc.fields:
+            messages.error(request, _("The action was not applied: check the form below."))
+        else:
+            messages.error(request, exc.message)
         context = _detail_context(
-            request, current, failed_action=action, posted=_safe_post(request)
+            request, current, errors=exc.fields, failed_action=action, posted=_safe_post(request)
         )
-        return render(request, "maps/cases/detail.html", context, status=ERROR_STATUS[type(exc)])
-    except ValidationError as exc:
-        current = _get_case(request, tracking_no)
-        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-        messages.error(request, _("The action was not applied: check the form below."))
-        context = _detail_context(
-            request, current, errors=errors, failed_action=action, posted=_safe_post(request)
-        )
-        return render(request, "maps/cases/detail.html", context, status=400)
+        return render(request, "maps/cases/detail.html", context, status=exc.status)
     messages.success(request, _("Saved."))
     return redirect("case_detail", tracking_no=case.tracking_no)
 
@@ -156,16 +150,13 @@ def _safe_post(request) -> dict:
 def case_attachment(request, tracking_no, pk):
     """Serve a file only to officers who may see the case (there is no public media URL)."""
     _require_area(request)
-    try:
-        attachment = sel.case_attachment_get(
-            officer=request.user, tracking_no=tracking_no, attachment_id=pk
-        )
-    except wf.CaseNotFound:
-        raise Http404(_("No such attachment.")) from None
+    attachment = sel.case_attachment_get(
+        officer=request.user, tracking_no=tracking_no, attachment_id=pk
+    )
     try:
         handle = attachment.file.open("rb")
     except OSError:
-        raise Http404(_("The file is missing.")) from None
+        raise NotFound(_("The file is missing.")) from None
     inline = attachment.content_type.startswith("image/") or (
         attachment.content_type == "application/pdf"
     )
@@ -183,8 +174,9 @@ def case_attachment(request, tracking_no, pk):
 # --- Lists -----------------------------------------------------------------------------------
 
 
-def _list_page(request, qs, *, title, tab, intro="", summary=None, by=None):
+def _list_page(request, qs, *, title, tab, intro="", summary=None, by=None, filters=None):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    viewer = policy.viewer_for(request.user)
     return render(
         request,
         "maps/cases/list.html",
@@ -193,24 +185,23 @@ def _list_page(request, qs, *, title, tab, intro="", summary=None, by=None):
             "tab": tab,
             "intro": intro,
             "page": page,
+            "rows": [policy.case_view(viewer, c) for c in page],
             "now": timezone.now(),
             "summary": summary,
             "by": by,
-            "personal": officer_sees_personal_data(request.user),
-            "filters": {k: request.GET.get(k, "") for k in ("team", "district", "province")},
+            "filters": filters or {},
         },
     )
 
 
-def _area_filters(request) -> dict:
-    team = request.GET.get("team", "")
-    if team and not team.isdecimal():  # not isdigit(): int("²") fails
-        team = ""
-    return {
-        "team": team or None,
-        "district": request.GET.get("district", "")[:4] or None,
-        "province": request.GET.get("province", "")[:2] or None,
-    }
+# The list pages take the API's area filters, read by the same parser (a bad code is a 400).
+PAGE_FILTERS = ("team", "district", "province")
+
+
+def _area_filters(request):
+    filters = case_filter_from_params(request.GET, allowed=PAGE_FILTERS, also=("page", "by"))
+    shown = {k: request.GET.get(k, "") for k in PAGE_FILTERS}
+    return filters, shown
 
 
 def _default_grouping(officer) -> str:
@@ -255,9 +246,11 @@ def case_backlog(request):
     by = request.GET.get("by") or _default_grouping(request.user)
     if by not in sel.GROUPINGS:
         by = _default_grouping(request.user)
+    filters, shown = _area_filters(request)
     return _list_page(
         request,
-        sel.case_backlog(officer=request.user, **_area_filters(request)),
+        sel.case_backlog(officer=request.user, filters=filters),
+        filters=shown,
         title=_("Backlog (open cases)"),
         tab="backlog",
         intro=_("All open cases in your area, oldest first."),
@@ -270,9 +263,11 @@ def case_backlog(request):
 @require_GET
 def case_overdue(request):
     _require_area(request)
+    filters, shown = _area_filters(request)
     return _list_page(
         request,
-        sel.case_overdue(officer=request.user, **_area_filters(request)),
+        sel.case_overdue(officer=request.user, filters=filters),
+        filters=shown,
         title=_("Overdue cases"),
         tab="overdue",
         intro=_("Open cases past their due date, the most overdue first."),

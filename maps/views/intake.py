@@ -5,23 +5,22 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
-from layers.forms.intake import IntakeForm, officer_may_record
+from layers.forms.intake import IntakeForm
 from layers.models import Complaint
+from layers.policy import require_record
 from layers.selectors.intake import category_tree, intake_base_map
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 from layers.services.routing import routing_explain
 
 
 def _require_recorder(request):
-    if not officer_may_record(request.user):
-        raise PermissionDenied(_("Only district, province and central officers record cases."))
+    require_record(request.user)
 
 
 def intake_outcome(*, complaint: Complaint, officer) -> dict:

@@ -17,7 +17,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from boundaries.models import Subdistrict
+from layers.errors import ActionForbidden, CaseNotFound, StaleVersion, TransitionRefused
 from layers.models import CloseResult, Status
+from layers.policy import sees_personal_data
 from layers.selectors.cases import (
     case_get,
     case_history,
@@ -25,17 +27,9 @@ from layers.selectors.cases import (
     case_subdistrict_geojson,
 )
 from layers.selectors.intake import SUBDISTRICT_TOLERANCE, base_map_geojson
-from layers.selectors.scope import officer_sees_personal_data
 from layers.selectors.team import SORTS, officer_teams, team_case_list
 from layers.services.complaints import parse_point
-from layers.services.workflow import (
-    ActionForbidden,
-    CaseNotFound,
-    StaleVersion,
-    TransitionRefused,
-    actions_available,
-    complaint_act,
-)
+from layers.services.workflow import actions_available, complaint_act
 
 # The status changes and notes a team makes from the phone; the rest (assign, forward, return,
 # reopen) belong to the district's case page.
@@ -112,7 +106,7 @@ def _case_context(request, complaint, *, errors=None, data=None):
     ]
     return {
         "case": complaint,
-        "personal": officer_sees_personal_data(request.user),
+        "personal": sees_personal_data(request.user),
         "notes": notes,
         "history": [_history_row(h) for h in case_history(complaint)],
         "actions": [a for a in TEAM_PAGE_ACTIONS if a in available],

@@ -82,14 +82,23 @@ def test_a_point_outside_thailand_is_an_answer_not_an_error(officer_client):
         ({"lat": "nan", "lon": "104.7"}, {"lat"}),
         ({"lat": "91", "lon": "104.7"}, {"lat"}),
         ({"lat": "16.5", "lon": "-180.5"}, {"lon"}),
+        # Python's float() reads all of these; a coordinate is plain ASCII decimal digits.
+        ({"lat": "1_6.5", "lon": "104.7"}, {"lat"}),
+        ({"lat": "16.5", "lon": "1e2"}, {"lon"}),
+        ({"lat": "๑๖.๕", "lon": "104.7"}, {"lat"}),
+        ({"lat": "inf", "lon": "104.7"}, {"lat"}),
+        # A parameter the endpoint does not take is named, not ignored.
+        ({"lat": "16.5", "lon": "104.7", "bbox": "1,2,3,4"}, {"bbox"}),
     ],
 )
 def test_bad_coordinates_are_a_400_naming_the_parameter(officer_client, params, bad):
     response = officer_client.get(URL, params)
     assert response.status_code == 400
     body = response.json()
-    assert set(body) == bad
-    assert all(body[name] for name in bad)
+    assert set(body) == {"detail", "code", "fields"}
+    assert body["code"] == "invalid"
+    assert set(body["fields"]) == bad
+    assert all(body["fields"][name] for name in bad)
 
 
 def test_anonymous_is_refused(client):

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from layers.models import Attachment, CaseNote, Status
+from layers.models import Attachment, CaseNote, Complaint, Status
 from layers.selectors import cases as sel
+from layers.selectors.filters import CaseFilter
 from tests.case_fixtures import build_cast, put_in_state, snapshot
 from tests.factories import make_complaint
 
@@ -107,7 +108,7 @@ def test_the_list_is_scoped_filtered_and_paginated(cast, case):
     assert client_for(cast.central).get("/api/cases/?province=48").json()["count"] == 1
 
     bad = client.get("/api/cases/?status=lost")
-    assert bad.status_code == 400 and "status" in bad.json()
+    assert bad.status_code == 400 and "status" in bad.json()["fields"]
     assert client.get("/api/cases/?overdue=maybe").status_code == 400
 
 
@@ -141,10 +142,12 @@ def test_backlog_is_oldest_first_and_overdue_most_overdue_first(cast):
     assert {r["tracking_no"] for r in flagged} == {x.tracking_no, y.tracking_no}
 
     # Per team, district and province: the same cases, through the same scope.
-    assert list(sel.case_backlog(officer=officer, team=cast.team.pk)) == [x, y, z]
-    assert list(sel.case_overdue(officer=cast.province_officer, district="4901")) == [y, x]
-    assert list(sel.case_overdue(officer=cast.member, province="49")) == [y, x]
-    assert list(sel.case_overdue(officer=cast.other_province_officer, province="49")) == []
+    team = CaseFilter(team=cast.team.pk)
+    assert list(sel.case_backlog(officer=officer, filters=team)) == [x, y, z]
+    in_4901, in_49 = CaseFilter(district="4901"), CaseFilter(province="49")
+    assert list(sel.case_overdue(officer=cast.province_officer, filters=in_4901)) == [y, x]
+    assert list(sel.case_overdue(officer=cast.member, filters=in_49)) == [y, x]
+    assert list(sel.case_overdue(officer=cast.other_province_officer, filters=in_49)) == []
 
     summary = client.get("/api/cases/backlog/summary/?by=team").json()["results"]
     assert summary == [
@@ -170,7 +173,9 @@ def test_detail_shows_personal_data_only_to_entitled_roles(cast, case):
 
     analyst = client_for(cast.analyst).get(f"/api/cases/{case.tracking_no}/")
     assert analyst.status_code == 200
-    assert "personal" not in analyst.json()
+    assert analyst.json()["personal"] is None
+    assert analyst.json()["withheld"] == ["personal", "free_text", "attachments"]
+    assert body["withheld"] == []
     assert SECRET_NAME not in analyst.content.decode()
     assert analyst.json()["actions"] == []
 
@@ -213,8 +218,71 @@ def test_bad_input_is_a_400_naming_the_field(cast, case, data, field):
     before = snapshot(case)
     response = post_action(cast.district_officer, case, **data)
     assert response.status_code == 400
-    assert field in response.json()
+    body = response.json()
+    assert set(body) == {"detail", "code", "fields"} and body["code"] == "invalid"
+    assert field in body["fields"] and body["fields"][field][0]
     assert snapshot(case) == before
+
+
+# Each of these returned 200 and changed the case before the strict input of issue 7: the
+# JSON body's types are checked, never coerced ("False" as a note, a version of true or 4.9).
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"note": False}, "note"),
+        ({"note": 12}, "note"),
+        ({"note": {"text": "ปิด"}}, "note"),
+        ({"note": ["ปิด", "เรื่อง"]}, "note"),
+        ({"result": ["resolved"]}, "result"),
+        ({"version": True}, "version"),
+        ({"version": 4.9}, "version"),
+        ({"version": "๕"}, "version"),
+        ({"version": "8"}, "version"),  # a JSON body's version is a JSON integer
+        ({"version": 0}, "version"),
+        ({"version": -1}, "version"),
+        ({"colour": "red"}, "colour"),  # a field the action does not take is not ignored
+    ],
+)
+def test_a_close_with_badly_typed_fields_is_refused_and_nothing_changes(cast, case, change, field):
+    data = {"action": "close", "version": case.version, "result": "resolved", "note": "จบ"}
+    if field == "version" and change["version"] in (True, 4.9, "๕"):
+        # true == 1, int(4.9) == 4 and int("๕") == 5 in Python: give the case that version, so
+        # that a coerced version would be accepted as current.
+        Complaint.objects.filter(pk=case.pk).update(version=int(change["version"]))
+        case.refresh_from_db()
+    data.update(change)
+    before = snapshot(case)
+    response = post_action(cast.district_officer, case, **data)
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]
+    assert snapshot(case) == before
+
+
+def test_a_stale_version_given_as_a_json_integer_is_still_a_409(cast, case):
+    before = snapshot(case)
+    response = post_action(
+        cast.district_officer,
+        case,
+        action="close",
+        version=case.version + 7,
+        result="resolved",
+        note="จบ",
+    )
+    assert response.status_code == 409 and response.json()["code"] == "stale_version"
+    assert snapshot(case) == before
+
+
+def test_a_version_in_a_form_is_digits(cast, case, settings, tmp_path):
+    """Multipart (a note with photos) has only text: the version is ASCII digits there."""
+    settings.MEDIA_ROOT = tmp_path
+    url = f"/api/cases/{case.tracking_no}/actions/"
+    client = client_for(cast.district_officer)
+    refused = client.post(url, {"action": "note", "version": "๕", "text": "x"}, format="multipart")
+    assert refused.status_code == 400 and "version" in refused.json()["fields"]
+    done = client.post(
+        url, {"action": "note", "version": str(case.version), "text": "ลงพื้นที่"}, format="multipart"
+    )
+    assert done.status_code == 200 and done.json()["version"] == case.version + 1
 
 
 def test_a_stale_version_is_a_409_with_the_current_state_and_nothing_changed(cast, case):
@@ -312,7 +380,7 @@ def test_a_wrong_file_by_multipart_is_a_400_with_nothing_saved(cast, case, tmp_p
         },
         format="multipart",
     )
-    assert response.status_code == 400 and "files" in response.json()
+    assert response.status_code == 400 and "files" in response.json()["fields"]
     assert snapshot(case) == before
     assert (Attachment.objects.count(), CaseNote.objects.count()) == (0, 0)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []

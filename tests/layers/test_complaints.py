@@ -12,6 +12,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from boundaries.models import District, Province, Subdistrict
+from layers.errors import Forbidden, InvalidInput
+from layers.inputs import TEXT_LIMITS
 from layers.models import (
     Category,
     Complaint,
@@ -255,6 +257,7 @@ def test_missing_fields_are_all_reported_at_once():
             complainant_name=" ",
             description="",
             complainant_phone="12345",
+            created_by=None,
         )
     assert set(exc.value.message_dict) == {
         "location",
@@ -270,8 +273,65 @@ def test_missing_fields_are_all_reported_at_once():
 def test_too_long_text_is_refused_with_its_limit():
     with pytest.raises(ValidationError) as exc:
         make_complaint(complainant_name="ก" * 201)
-    assert exc.value.message_dict == {"complainant_name": ["At most 200 characters."]}
+    assert exc.value.message_dict == {
+        "complainant_name": ["At most 200 characters, please (this has 201)."]
+    }
     assert Complaint.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_every_text_has_a_limit_in_the_service_a_3_million_character_description_included():
+    """Through the service (forms, API and imports all reach it): the description too, which
+    was stored whole at 3,000,010 characters before issue 7."""
+    for field, limit in TEXT_LIMITS.items():
+        if field in ("note", "text", "reason", "agency"):
+            continue  # the workflow's texts: tests/layers/test_workflow.py
+        with pytest.raises(InvalidInput) as exc:
+            make_complaint(**{field: "ก" * (limit + 1)})
+        assert field in exc.value.fields, field
+    with pytest.raises(InvalidInput) as exc:
+        make_complaint(description="ก" * 3_000_010)
+    assert list(exc.value.fields) == ["description"]
+    assert Complaint.objects.count() == 0
+
+
+def test_char_columns_agree_with_the_text_limits():
+    for field, limit in TEXT_LIMITS.items():
+        try:
+            column = Complaint._meta.get_field(field)
+        except Exception:  # noqa: BLE001 - workflow texts are not complaint columns
+            continue
+        if column.get_internal_type() == "CharField":
+            assert column.max_length == limit, field
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [False, 12, {"a": 1}, ["x"], "a\x00b"])
+def test_texts_are_strings_without_nul(value):
+    with pytest.raises(InvalidInput) as exc:
+        make_complaint(description=value)
+    assert list(exc.value.fields) == ["description"]
+
+
+@pytest.mark.django_db
+def test_only_recording_roles_may_record(cast_for_recording):
+    chief, analyst, recorder = cast_for_recording
+    for officer in (chief, analyst):
+        with pytest.raises(Forbidden):
+            make_complaint(created_by=officer)
+    assert Complaint.objects.count() == 0
+    assert make_complaint(created_by=recorder).created_by == recorder
+
+
+@pytest.fixture
+def cast_for_recording():
+    from tests.factories import Role, make_officer
+
+    return (
+        make_officer(Role.DISTRICT_CHIEF, district="4901"),
+        make_officer(Role.GIS_ANALYST, province="49"),
+        make_officer(Role.DISTRICT_OFFICER, district="4901"),
+    )
 
 
 @pytest.mark.django_db

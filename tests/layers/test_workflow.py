@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from layers.errors import StaleVersion, TransitionRefused, WorkflowError
 from layers.models import (
     Attachment,
     CaseNote,
@@ -175,7 +176,7 @@ def test_every_refused_transition(cast, action, status):
     )
     before = snapshot(case)
     overrides = {"team": cast.team2} if action == "assign" else {}
-    with pytest.raises(wf.TransitionRefused) as refused:
+    with pytest.raises(TransitionRefused) as refused:
         run(action, case, cast.district_officer, **overrides)
     assert refused.value.complaint.status == status
     assert snapshot(case) == before
@@ -240,7 +241,7 @@ def test_who_may_act_every_role_every_state_every_action(cast):
                     overrides = {"team": cast.team2} if action == "assign" else {}
                     run(action, fresh, officer, **overrides)
                     outcome = "ok"
-                except wf.WorkflowError as exc:
+                except WorkflowError as exc:
                     outcome = exc.code
                 finally:
                     transaction.savepoint_rollback(savepoint)
@@ -326,7 +327,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(cast):
     seen = case.version
     wf.complaint_start(complaint=case, actor=cast.member, expected_version=seen)
     before = snapshot(case)
-    with pytest.raises(wf.StaleVersion) as stale:
+    with pytest.raises(StaleVersion) as stale:
         wf.complaint_close(
             complaint=case,
             actor=cast.district_officer,
@@ -349,7 +350,7 @@ def test_a_write_between_check_and_update_is_refused_whole(cast):
     )
     Complaint.objects.filter(pk=case.pk).update(version=seen + 1)  # the other writer
     before = history_count(case)
-    with pytest.raises(wf.StaleVersion), transaction.atomic():
+    with pytest.raises(StaleVersion), transaction.atomic():
         wf.complaint_change_write(
             current=current, version=seen, actor=cast.member, kind="status", to_status=P
         )

@@ -282,7 +282,7 @@ def test_lookup_answers_codes_and_outside(client, officer):
     body = client.get(LOOKUP, {"lat": SAVANNAKHET[0], "lon": SAVANNAKHET[1]}).json()
     assert body["inside"] is False and body["subdistrict_code"] is None
     response = client.get(LOOKUP, {"lat": "abc", "lon": "104.7"})
-    assert response.status_code == 400 and "lat" in response.json()
+    assert response.status_code == 400 and "lat" in response.json()["fields"]
 
 
 # --- Who may use it ---------------------------------------------------------------------------

@@ -151,11 +151,11 @@ def test_map_data_is_the_teams_open_cases_without_personal_data(client, world):
 def test_bad_position_or_sort_is_a_400(client, world):
     client.force_login(world["member"])
     response = client.get(API, {"lat": "x", "lon": "104.7"})
-    assert response.status_code == 400 and "lat" in response.json()
+    assert response.status_code == 400 and "lat" in response.json()["fields"]
     response = client.get(API, {"lat": "16.5"})
-    assert response.status_code == 400 and "lon" in response.json()
+    assert response.status_code == 400 and "lon" in response.json()["fields"]
     response = client.get(API, {"sort": "random"})
-    assert response.status_code == 400 and "sort" in response.json()
+    assert response.status_code == 400 and "sort" in response.json()["fields"]
 
 
 # --- One case: note, photo, GPS, status ---------------------------------------------------------

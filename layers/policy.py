@@ -1,0 +1,500 @@
+"""Who may see what, and what each action requires: decided here, once.
+
+Every page, API response, export, notification and e-mail asks this module; ``api/`` and
+``maps/`` never decide on their own. Three questions:
+
+1. **Which class is a field?** Every field that leaves the system is named
+   ``<namespace>.<key>`` (``case.description``, ``history.note``, ``export.status``…) and has
+   one class in ``FIELD_CLASSES``. A field nobody classified is a programming error
+   (``UnclassifiedField``): ``shape`` refuses it, and the field-classification test walks every
+   response of every endpoint and page for every role so that a new field fails the suite.
+2. **Which classes may a viewer see?** ``ROLE_CLASSES`` gives each role its classes; a viewer
+   (``viewer_for``) has the union of their active roles' classes. The public (a citizen with a
+   tracking number, later) sees ``PUBLIC`` only.
+3. **What does an action require?** ``may_record`` / ``require_record`` (intake), attachments
+   need the ``ATTACHMENT`` class; the workflow's own transition table says who may take which
+   status change (``layers.services.workflow``), on top of the jurisdiction
+   (``layers.selectors.scope``), which decides *which cases* a viewer sees at all.
+
+The classes:
+
+* ``PUBLIC`` — may be shown to anyone who may see the case at all: tracking number, status,
+  category, area codes and names, dates, the unit in charge.
+* ``CASE`` — officers' working data without people in it: versions, due dates, coordinates,
+  the channel, forwarding targets (codes), team ids, status codes of the history.
+* ``STAFF`` — officers' names (who acted, who wrote a note): for officers, not the public.
+* ``PERSONAL`` — complainant's and accused party's structured data: names, citizen IDs,
+  phones, addresses.
+* ``FREE_TEXT`` — anything a person typed: descriptions, subjects, place notes, the words of an
+  "Other" sub-category, notes, reasons, closing notes, the name of an agency a case was
+  forwarded to, history values that hold such text. People write names, phones and citizen
+  IDs there, so **every free text is personal until this table says otherwise**.
+* ``ATTACHMENT`` — photos and scanned letters, and their file names and sizes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from layers.errors import Forbidden
+from layers.models import HistoryKind, Role
+from layers.rules import is_overdue
+from layers.selectors.scope import jurisdiction_for
+
+PUBLIC = "public"
+CASE = "case"
+STAFF = "staff"
+PERSONAL = "personal"
+FREE_TEXT = "free_text"
+ATTACHMENT = "attachments"
+CLASSES = (PUBLIC, CASE, STAFF, PERSONAL, FREE_TEXT, ATTACHMENT)
+
+OFFICER_CLASSES = frozenset({PUBLIC, CASE, STAFF})
+ENTITLED_CLASSES = frozenset(CLASSES)
+
+# What each role may see. Everyone who works cases, approves or steers with them is entitled
+# to the people in them; the GIS analyst reads maps and exports, and sees no person and no
+# free text (seed 001: analysts export "without personal data unless entitled").
+ROLE_CLASSES: dict[str, frozenset[str]] = {
+    Role.DISTRICT_OFFICER: ENTITLED_CLASSES,
+    Role.DISTRICT_CHIEF: ENTITLED_CLASSES,
+    Role.TEAM_MEMBER: ENTITLED_CLASSES,
+    Role.PROVINCE_OFFICER: ENTITLED_CLASSES,
+    Role.GOVERNOR: ENTITLED_CLASSES,
+    Role.CENTRAL_OFFICER: ENTITLED_CLASSES,
+    Role.ADMIN: ENTITLED_CLASSES,
+    Role.GIS_ANALYST: OFFICER_CLASSES,
+}
+
+# Every field that leaves the system, by namespace. Namespaces: ``case`` (a complaint, in lists,
+# the case page and the API), ``history`` (a row of its timeline), ``note`` (a progress note),
+# ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
+# of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
+# (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
+# ``notification`` (what an in-app notification or e-mail says about a case).
+FIELD_CLASSES: dict[str, str] = {
+    # --- the case --------------------------------------------------------------------------
+    "case.tracking_no": PUBLIC,
+    "case.status": PUBLIC,
+    "case.status_label": PUBLIC,
+    "case.is_open": PUBLIC,
+    "case.close_result_label": PUBLIC,
+    "case.channel_label": CASE,
+    "case.forwarded_to_label": CASE,
+    "case.category": PUBLIC,
+    "case.category_name": PUBLIC,
+    "case.subcategory": PUBLIC,
+    "case.subcategory_name": PUBLIC,
+    "case.subdistrict": PUBLIC,
+    "case.subdistrict_name": PUBLIC,
+    "case.district": PUBLIC,
+    "case.district_name": PUBLIC,
+    "case.province": PUBLIC,
+    "case.province_name": PUBLIC,
+    "case.received_at": PUBLIC,
+    "case.closed_at": PUBLIC,
+    "case.status_changed_at": PUBLIC,
+    "case.close_result": PUBLIC,
+    # The unit in charge: a team is an office (ชปต. ต.…), not a person.
+    "case.team_name": PUBLIC,
+    "case.version": CASE,
+    "case.team": CASE,
+    "case.channel": CASE,
+    "case.due_at": CASE,
+    "case.overdue": CASE,
+    "case.forwarded_to": CASE,
+    "case.lat": CASE,
+    "case.lon": CASE,
+    "case.actions": CASE,
+    "case.withheld": PUBLIC,
+    "case.personal": PERSONAL,
+    "case.history": CASE,
+    "case.notes": CASE,
+    "case.attachments": ATTACHMENT,
+    "case.subcategory_text": FREE_TEXT,
+    "case.title": FREE_TEXT,
+    "case.description": FREE_TEXT,
+    "case.location_note": FREE_TEXT,
+    "case.close_note": FREE_TEXT,
+    # Officers type the agency's name, and often the name of the person there.
+    "case.forwarded_agency": FREE_TEXT,
+    "case.complainant_name": PERSONAL,
+    "case.complainant_citizen_id": PERSONAL,
+    "case.complainant_phone": PERSONAL,
+    "case.complainant_address": PERSONAL,
+    "case.accused_name": PERSONAL,
+    "case.accused_detail": PERSONAL,
+    # --- a history row (from_value / to_value: see HISTORY_VALUE_CLASSES) -------------------
+    "history.kind": CASE,
+    "history.kind_label": CASE,
+    "history.from_status": CASE,
+    "history.to_status": CASE,
+    "history.change": CASE,
+    "history.from_value": FREE_TEXT,
+    "history.to_value": FREE_TEXT,
+    "history.note": FREE_TEXT,
+    "history.actor": STAFF,
+    "history.at": CASE,
+    # --- a progress note -------------------------------------------------------------------
+    "note.id": CASE,
+    "note.text": FREE_TEXT,
+    "note.author": STAFF,
+    "note.created_at": CASE,
+    "note.visit_lat": CASE,
+    "note.visit_lon": CASE,
+    "note.visit_accuracy_m": CASE,
+    "note.attachments": ATTACHMENT,
+    # --- an attachment (its name is what the uploader's file was called) --------------------
+    "attachment.id": ATTACHMENT,
+    "attachment.name": ATTACHMENT,
+    "attachment.kind": ATTACHMENT,
+    "attachment.kind_label": ATTACHMENT,
+    "attachment.content_type": ATTACHMENT,
+    "attachment.size_bytes": ATTACHMENT,
+    "attachment.uploaded_at": ATTACHMENT,
+    "attachment.url": ATTACHMENT,
+    # --- the team's phone list and map -----------------------------------------------------
+    "teamcase.tracking_no": PUBLIC,
+    "teamcase.status": PUBLIC,
+    "teamcase.status_label": PUBLIC,
+    "teamcase.title": FREE_TEXT,
+    "teamcase.category": PUBLIC,
+    "teamcase.subcategory": PUBLIC,
+    "teamcase.subcategory_text": FREE_TEXT,
+    "teamcase.subdistrict": PUBLIC,
+    "teamcase.received_at": PUBLIC,
+    "teamcase.due_at": CASE,
+    "teamcase.overdue": CASE,
+    "teamcase.lat": CASE,
+    "teamcase.lon": CASE,
+    "teamcase.distance_m": CASE,
+    "teamcase.received_label": PUBLIC,
+    "teamcase.due_label": CASE,
+    "teamcase.distance_label": CASE,
+    "teammap.tracking_no": PUBLIC,
+    "teammap.status": PUBLIC,
+    "teammap.category": PUBLIC,
+    "teammap.title": FREE_TEXT,
+    "teammap.overdue": CASE,
+    # --- summaries and paging ----------------------------------------------------------------
+    "summary.key": CASE,
+    "summary.name": CASE,
+    "summary.open": CASE,
+    "summary.overdue": CASE,
+    "summary.oldest_received_at": CASE,
+    "page.count": CASE,
+    "page.next": CASE,
+    "page.previous": CASE,
+    "page.results": CASE,
+    "page.by": CASE,
+    "page.sort": CASE,
+    "page.position": CASE,
+    "page.open_total": CASE,
+    "page.open": CASE,
+    "page.closed": CASE,
+    # --- exports (GeoJSON properties; later CSV, Shapefile… columns) ------------------------
+    "export.tracking_no": PUBLIC,
+    "export.lon": CASE,
+    "export.lat": CASE,
+    "export.province_code": PUBLIC,
+    "export.district_code": PUBLIC,
+    "export.subdistrict_code": PUBLIC,
+    "export.category_code": PUBLIC,
+    "export.category_name_th": PUBLIC,
+    "export.category_name_en": PUBLIC,
+    "export.subcategory_code": PUBLIC,
+    "export.subcategory_name_th": PUBLIC,
+    "export.subcategory_name_en": PUBLIC,
+    "export.channel": CASE,
+    "export.status": PUBLIC,
+    "export.received_at": PUBLIC,
+    "export.closed_at": PUBLIC,
+    # --- a boundary look-up (administrative boundaries are public data) ----------------------
+    **{
+        f"area.{key}": PUBLIC
+        for key in (
+            "inside",
+            "lat",
+            "lon",
+            "subdistrict_code",
+            "subdistrict_name_th",
+            "subdistrict_name_en",
+            "district_code",
+            "district_name_th",
+            "district_name_en",
+            "province_code",
+            "province_name_th",
+            "province_name_en",
+            "geom_quality",
+            "message",
+        )
+    },
+    # --- what a notification (in-app, e-mail) says about a case -----------------------------
+    "notification.no": PUBLIC,
+    "notification.category": PUBLIC,
+    "notification.subdistrict": PUBLIC,
+    "notification.district": PUBLIC,
+    "notification.team": PUBLIC,
+    "notification.url": PUBLIC,
+}
+
+# History values hold different things by kind of row. Those listed are codes or the names of
+# offices; everything else (the agency a case was forwarded to or came back from, edits) is a
+# person's typing and stays FREE_TEXT.
+HISTORY_VALUE_CLASSES: dict[tuple[str, str], str] = {
+    (HistoryKind.CREATED, "to_value"): CASE,  # the sub-district code
+    (HistoryKind.ASSIGNED, "to_value"): CASE,  # the team's name
+    (HistoryKind.REASSIGNED, "from_value"): CASE,  # the previous team's name
+    (HistoryKind.REASSIGNED, "to_value"): CASE,
+    (HistoryKind.RETURNED, "to_value"): CASE,  # the district code
+    (HistoryKind.CLOSED, "to_value"): CASE,  # the result code
+    (HistoryKind.REOPENED, "from_value"): CASE,  # the previous result code
+    (HistoryKind.NOTE, "to_value"): CASE,  # "2 file(s)"
+}
+
+
+class UnclassifiedField(LookupError):
+    """A field left the system that ``FIELD_CLASSES`` does not classify (a programming error)."""
+
+
+def field_class(name: str) -> str:
+    try:
+        return FIELD_CLASSES[name]
+    except KeyError:
+        raise UnclassifiedField(
+            f"{name!r} is not classified in layers.policy.FIELD_CLASSES: decide who may see it"
+        ) from None
+
+
+def history_value_class(kind: str, which: str) -> str:
+    """The class of a history row's ``from_value`` or ``to_value`` for its kind."""
+    return HISTORY_VALUE_CLASSES.get((kind, which), FREE_TEXT)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: the classes of fields they may see."""
+
+    classes: frozenset[str]
+    label: str = ""
+
+    def sees_class(self, cls: str) -> bool:
+        return cls in self.classes
+
+    def sees(self, field: str) -> bool:
+        return field_class(field) in self.classes
+
+    @property
+    def personal(self) -> bool:
+        """Entitled to the people in a case (structured personal data)."""
+        return PERSONAL in self.classes
+
+    @property
+    def withheld(self) -> list[str]:
+        """The classes this viewer does not see, for the API's ``withheld`` marker."""
+        return [c for c in (PERSONAL, FREE_TEXT, ATTACHMENT) if c not in self.classes]
+
+
+PUBLIC_VIEWER = Viewer(frozenset({PUBLIC}), "public")
+NOBODY = Viewer(frozenset(), "nobody")
+# What goes out in notifications and e-mails (they leave the system: mail servers, phones):
+# the case's public and working data, never a person, a free text or an officer's name.
+NOTIFICATION_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "notification")
+
+
+def viewer_for(officer) -> Viewer:
+    """The viewer an officer is: the union of their active roles' classes (cached per request
+    with the jurisdiction). Not logged in, or no role: nothing."""
+    if officer is None or not getattr(officer, "is_authenticated", False):
+        return NOBODY
+    if getattr(officer, "is_superuser", False):
+        return Viewer(ENTITLED_CLASSES, "superuser")
+    classes: set[str] = set()
+    for role in jurisdiction_for(officer).roles:
+        classes |= ROLE_CLASSES.get(role, frozenset())
+    return Viewer(frozenset(classes), "officer") if classes else NOBODY
+
+
+def shape(viewer: Viewer, namespace: str, data: dict) -> dict:
+    """``data`` with every field the viewer may not see set to None.
+
+    Raises ``UnclassifiedField`` for a key that ``FIELD_CLASSES`` does not know: adding a
+    field to a response means classifying it here first.
+    """
+    out = {}
+    for key, value in data.items():
+        out[key] = value if viewer.sees(f"{namespace}.{key}") else None
+    return out
+
+
+def history_shape(viewer: Viewer, row: dict) -> dict:
+    """A history row (``history.*`` keys) with its values withheld by kind."""
+    out = shape(viewer, "history", {k: v for k, v in row.items() if not k.endswith("_value")})
+    for which in ("from_value", "to_value"):
+        if which in row:
+            field_class(f"history.{which}")  # classified (as free text by default)
+            cls = history_value_class(row.get("kind", ""), which)
+            out[which] = row[which] if viewer.sees_class(cls) else None
+    return out
+
+
+def require_fields(viewer: Viewer, namespace: str, keys) -> None:
+    """Check once, before streaming many rows, that every column is classified and visible to
+    the viewer (an export must not carry what its reader may not see)."""
+    hidden = [k for k in keys if not viewer.sees(f"{namespace}.{k}")]
+    if hidden:
+        raise Forbidden(_("Your role may not export these fields: %s.") % ", ".join(hidden))
+
+
+# --- Withheld values on pages ----------------------------------------------------------------
+
+
+class _Withheld:
+    """What a page shows instead of a value its reader may not see."""
+
+    def __bool__(self):
+        return True  # the row is shown, saying that its value is withheld
+
+    def __str__(self):
+        return str(_("withheld for your role"))
+
+    def __html__(self):
+        return format_html('<span class="muted small withheld">{}</span>', str(self))
+
+
+WITHHELD = _Withheld()
+
+
+class View:
+    """An object as a page shows it to one viewer: ``view.<field>`` is the value, or
+    ``WITHHELD`` for a field the viewer may not see; a field nobody classified raises
+    ``UnclassifiedField`` (the page fails, in the tests first). Templates get views, never the
+    bare model, so that nothing reaches a page without passing the table.
+
+    ``derived`` computes fields that are not attributes of the object (labels, names of
+    related rows, coordinates, nested views): each is called with the object and the viewer.
+    """
+
+    def __init__(self, viewer: Viewer, obj, *, namespace: str, derived: dict | None = None):
+        self._viewer = viewer
+        self._obj = obj
+        self._namespace = namespace
+        self._derived = derived or {}
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if not self._viewer.sees(f"{self._namespace}.{name}"):
+            return WITHHELD
+        if name in self._derived:
+            return self._derived[name](self._obj, self._viewer)
+        return getattr(self._obj, name)
+
+    def __getitem__(self, name: str):
+        return self.__getattr__(name)
+
+
+def _name(attr: str, related: str, field: str = "name_th"):
+    def read(obj, viewer=None):
+        if getattr(obj, attr, None) is None:
+            return ""
+        return getattr(getattr(obj, related), field)
+
+    return read
+
+
+CASE_DERIVED = {
+    "status_label": lambda c, v: c.get_status_display(),
+    "channel_label": lambda c, v: c.get_channel_display(),
+    "forwarded_to_label": lambda c, v: c.get_forwarded_to_display() if c.forwarded_to else "",
+    "close_result_label": lambda c, v: c.get_close_result_display() if c.close_result else "",
+    "category_name": _name("category_id", "category"),
+    "subcategory_name": _name("subcategory_id", "subcategory"),
+    "subdistrict_name": _name("subdistrict_id", "subdistrict"),
+    "district_name": _name("district_id", "district"),
+    "province_name": _name("province_id", "province"),
+    "team": lambda c, v: c.assigned_team_id,
+    "team_name": _name("assigned_team_id", "assigned_team", "name"),
+    "overdue": lambda c, v: is_overdue(c, now=timezone.now()),
+    "lat": lambda c, v: c.location.y,
+    "lon": lambda c, v: c.location.x,
+}
+
+
+def case_view(viewer: Viewer, case) -> View:
+    return View(viewer, case, namespace="case", derived=CASE_DERIVED)
+
+
+NOTE_DERIVED = {
+    "author": lambda n, v: n.author.get_full_name() or n.author.masked_citizen_id,
+    "visit_lat": lambda n, v: n.visit_location.y if n.visit_location else None,
+    "visit_lon": lambda n, v: n.visit_location.x if n.visit_location else None,
+    "attachments": lambda n, v: [attachment_view(v, a) for a in n.attachments.all()],
+}
+
+
+def note_view(viewer: Viewer, note) -> View:
+    return View(viewer, note, namespace="note", derived=NOTE_DERIVED)
+
+
+ATTACHMENT_DERIVED = {
+    "id": lambda a, v: a.pk,
+    "name": lambda a, v: a.original_name,
+    "kind_label": lambda a, v: a.get_kind_display(),
+}
+
+
+def attachment_view(viewer: Viewer, attachment) -> View:
+    return View(viewer, attachment, namespace="attachment", derived=ATTACHMENT_DERIVED)
+
+
+def history_view(viewer: Viewer, entry) -> dict:
+    """A history entry for a page: its values, or ``WITHHELD``."""
+    row = {
+        "kind": entry.kind,
+        "from_value": entry.from_value,
+        "to_value": entry.to_value,
+        "note": entry.note,
+        "actor": entry.actor.get_full_name() if entry.actor_id else "",
+    }
+    shaped = history_shape(viewer, row)
+    return {key: (WITHHELD if shaped[key] is None and row[key] else shaped[key]) for key in row}
+
+
+# --- What each action requires ---------------------------------------------------------------
+
+# Who records complaints (seed 001: the district centre's officers; the province and central
+# levels take complaints too). Executives (governor, district chief) and GIS analysts read;
+# team members work the cases routed to them.
+INTAKE_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.PROVINCE_OFFICER, Role.CENTRAL_OFFICER})
+
+
+def may_record(officer) -> bool:
+    """Whether the officer may record a new complaint (intake: form, API, imports by hand)."""
+    if officer is None or not getattr(officer, "is_authenticated", False):
+        return False
+    return bool(jurisdiction_for(officer).roles & INTAKE_ROLES) or officer.is_superuser
+
+
+def require_record(officer) -> None:
+    if not may_record(officer):
+        raise Forbidden(_("Only district, province and central officers record cases."))
+
+
+def may_read_attachments(officer) -> bool:
+    """Photos and scanned letters show people and their papers."""
+    return viewer_for(officer).sees_class(ATTACHMENT)
+
+
+def sees_personal_data(officer) -> bool:
+    """Whether the officer is entitled to the people in a case (and their free text)."""
+    return viewer_for(officer).personal
+
+
+def isoformat(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,4 +1,7 @@
 # The web service of docker-compose.yml: the same ./damrong set-up steps, system packages baked in.
+# The boundary data comes with the code (boundaries/data, the default BOUNDARIES_DATA_DIR), so
+# the image runs on its own; docker-compose.yml mounts the host's BOUNDARIES_DATA_DIR (by default
+# that same folder) read-only at /data/boundaries.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONUNBUFFERED=1 \

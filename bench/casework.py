@@ -8,11 +8,12 @@ by side and, as its last line, one JSON object of figures.
 
 Goal (issue 3): app p95 <= 3 x raw p95 + 5 ms.
 
-    DATABASE_URL is ignored; the database is --database-url (default damrong_bench_casework).
+    The database is --database-url, by default DATABASE_URL's server with the database
+    damrong_bench_casework, created with PostGIS when missing (bench/benchdb.py).
     .venv/bin/python bench/casework.py --complaints 1000000           # set up if needed, measure
     .venv/bin/python bench/casework.py --complaints 20000 --runs 50   # a quick look
 
-Set-up (each step skipped when already done): migrate; national boundaries
+Set-up (each step skipped when already done): the database; migrate; national boundaries
 (``load_boundaries``); a team for every sub-district (so routing-like assignment exists, as in
 a district that has set up its teams); complaints up to --complaints with the demo seeder
 (``seed_demo --no-accounts``, set-based SQL; cases of a sub-district with a team go to it);
@@ -29,14 +30,19 @@ import sys
 import time
 from pathlib import Path
 
+from benchdb import bench_database_url, ensure_database
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DB = "postgis://postgres@127.0.0.1:5432/damrong_bench_casework"
+BENCH_DB = "damrong_bench_casework"
 BENCH_CITIZEN_ID_FIRST12 = "900000000042"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--database-url", default=DEFAULT_DB)
+    p.add_argument(
+        "--database-url",
+        help=f"the bench database (default: DATABASE_URL with the database name {BENCH_DB})",
+    )
     p.add_argument(
         "--complaints",
         type=int,
@@ -79,7 +85,7 @@ def ensure_data(args) -> None:
     say("migrate")
     call_command("migrate", verbosity=0)
     if Subdistrict.objects.filter(geom__isnull=False).count() < 7000:
-        say("loading the national boundaries (a few minutes)")
+        say("loading the national boundaries")
         call_command("load_boundaries", no_progress=True, stdout=sys.stderr)
     ensure_teams()
     from django.db import connection
@@ -220,7 +226,9 @@ def explain(statements) -> list[str]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    setup_django(args.database_url)
+    url = bench_database_url(BENCH_DB, args.database_url)
+    ensure_database(url)
+    setup_django(url)
 
     from django.contrib.gis.db.models.functions import PointOnSurface
 

@@ -7,12 +7,13 @@ memory is the point: a 10 M-row export must not hold rows in memory). Also rende
 province map page of the same province (capped at ``MAP_MAX_POINTS`` points) and measures the
 boundary payload of every province. Prints, as its LAST line, one JSON object of figures.
 
-    DATABASE_URL is ignored; the database is --database-url (default damrong_bench_geojson).
+    The database is --database-url, by default DATABASE_URL's server with the database
+    damrong_bench_geojson, created with PostGIS when missing (bench/benchdb.py).
     .venv/bin/python bench/geojson_export.py --complaints 1000000
     .venv/bin/python bench/geojson_export.py --complaints 50000 --runs 3     # a quick look
 
-Set-up (each step skipped when already done): migrate, national boundaries, complaints up to
---complaints with the demo seeder (``seed_demo --no-accounts``, set-based SQL).
+Set-up (each step skipped when already done): the database, migrate, national boundaries,
+complaints up to --complaints with the demo seeder (``seed_demo --no-accounts``, set-based SQL).
 """
 
 from __future__ import annotations
@@ -26,13 +27,18 @@ import sys
 import time
 from pathlib import Path
 
+from benchdb import bench_database_url, ensure_database
+
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DB = "postgis://postgres@127.0.0.1:5432/damrong_bench_geojson"
+BENCH_DB = "damrong_bench_geojson"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--database-url", default=DEFAULT_DB)
+    p.add_argument(
+        "--database-url",
+        help=f"the bench database (default: DATABASE_URL with the database name {BENCH_DB})",
+    )
     p.add_argument("--complaints", type=int, default=1_000_000, help="complaints in the db")
     p.add_argument("--province", help="province to export (default: the one with most cases)")
     p.add_argument("--runs", type=int, default=3)
@@ -51,20 +57,6 @@ def setup_django(database_url: str) -> None:
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def ensure_database(database_url: str) -> None:
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    cfg = dj_database_url.parse(database_url)
-    conn = dict(host=cfg["HOST"], port=cfg["PORT"] or None, user=cfg["USER"] or None)
-    with psycopg.connect(dbname="postgres", autocommit=True, **conn) as c:
-        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
-    with psycopg.connect(dbname=cfg["NAME"], autocommit=True, **conn) as c:
-        c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
 def ensure_data(target: int) -> None:
@@ -162,8 +154,9 @@ def boundary_sizes() -> dict:
 
 def main(argv=None):
     args = parse_args(argv)
-    ensure_database(args.database_url)
-    setup_django(args.database_url)
+    url = bench_database_url(BENCH_DB, args.database_url)
+    ensure_database(url)
+    setup_django(url)
     ensure_data(args.complaints)
 
     from django.conf import settings

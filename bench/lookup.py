@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchdb import bench_database_url, ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -65,41 +67,6 @@ def parse_args():
         help=f"the bench database (default: DATABASE_URL with the database name {BENCH_DB})",
     )
     return p.parse_args()
-
-
-def bench_database_url(explicit: str | None) -> str:
-    if explicit:
-        return explicit
-    import dj_database_url
-
-    base = os.environ.get("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/damrong")
-    cfg = dj_database_url.parse(base)
-    auth = cfg["USER"] or ""
-    if cfg["PASSWORD"]:
-        auth += f":{cfg['PASSWORD']}"
-    host = cfg["HOST"] or "127.0.0.1"
-    port = cfg["PORT"] or 5432
-    return f"postgis://{auth}{'@' if auth else ''}{host}:{port}/{BENCH_DB}"
-
-
-def ensure_database(url: str) -> None:
-    import dj_database_url
-    import psycopg
-    from psycopg import sql
-
-    cfg = dj_database_url.parse(url)
-    conn_args = dict(
-        host=cfg["HOST"] or None,
-        port=cfg["PORT"] or None,
-        user=cfg["USER"] or None,
-        password=cfg["PASSWORD"] or None,
-    )
-    with psycopg.connect(dbname="postgres", autocommit=True, **conn_args) as c:
-        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
-            c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
-            log(f"created database {cfg['NAME']}")
-    with psycopg.connect(dbname=cfg["NAME"], autocommit=True, **conn_args) as c:
-        c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
 
 
 def log(message: str) -> None:
@@ -191,7 +158,7 @@ $fn$;
 
 def main() -> int:
     args = parse_args()
-    url = bench_database_url(args.database_url)
+    url = bench_database_url(BENCH_DB, args.database_url)
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     # As in production: Django's debug cursor (query log) off, unless DEBUG is set explicitly.

@@ -160,10 +160,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
-# Where the boundary data lives. The project never commits a copy of it: see README.
-BOUNDARIES_DATA_DIR = Path(
-    env_str("BOUNDARIES_DATA_DIR", str(BASE_DIR.parent / "shared" / "data" / "boundaries"))
-)
+# Where the boundary data lives: by default the simplified national layers shipped with the
+# project (gzipped GeoJSON, boundaries/data/README.md); set it to another folder of the same
+# files or to an HDX COD-AB download (folder or zip) for full resolution. See README.
+BOUNDARIES_DATA_DIR = Path(env_str("BOUNDARIES_DATA_DIR") or BASE_DIR / "boundaries" / "data")
 # Vertices per piece of the subdivided lookup table (ST_Subdivide max_vertices).
 BOUNDARIES_SUBDIVIDE_MAX_VERTICES = env_int("BOUNDARIES_SUBDIVIDE_MAX_VERTICES", 64)
 # Point look-ups read the lookup pieces from an in-process index (boundaries/point_index.py)

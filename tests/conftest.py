@@ -3,6 +3,10 @@
 A second real province, Nakhon Phanom (48, Mukdahan's northern neighbour), is cut from the
 national files so that jurisdiction tests have a case outside a province and border tests a
 line between two provinces.
+
+Both come from the copy shipped with the project (boundaries/data: the national layers
+gzipped, the sample plain), whatever BOUNDARIES_DATA_DIR says, so the suite runs the same
+against any deployment's settings.
 """
 
 import importlib
@@ -15,8 +19,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-SAMPLE_DIR = Path(settings.BOUNDARIES_DATA_DIR) / "sample"
-NATIONAL_DIR = Path(settings.BOUNDARIES_DATA_DIR)
+NATIONAL_DIR = Path(settings.BASE_DIR) / "boundaries" / "data"
+SAMPLE_DIR = NATIONAL_DIR / "sample"
 SECOND_PROVINCE = "48"
 # Tests change and roll back the boundaries all the time: every look-up asks PostGIS whether
 # the lookup table changed (production asks every few seconds; test_point_index covers that).

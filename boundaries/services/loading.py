@@ -2,9 +2,11 @@
 
 Two source schemas are read:
 
-* ``geojson``: the files in ``../shared/data/boundaries`` (``provinces.geojson``,
-  ``districts.geojson``, ``subdistricts.geojson``; properties ``code``, ``name_th``,
-  ``name_en``, ``parent_code`` ...). See that folder's README.
+* ``geojson``: ``provinces.geojson``, ``districts.geojson`` and ``subdistricts.geojson``
+  (properties ``code``, ``name_th``, ``name_en``, ``parent_code`` ...), each plain or gzipped
+  (``.geojson.gz``, read by GDAL through ``/vsigzip/``). The project ships the simplified
+  national layers gzipped in ``boundaries/data`` (the default BOUNDARIES_DATA_DIR), with the
+  Mukdahan sample in ``boundaries/data/sample``; see that folder's README.
 * ``cod-ab``: OCHA/HDX COD-AB Thailand shapefiles as downloaded from
   https://data.humdata.org/dataset/cod-ab-tha (``tha_admbnda_adm1_*.shp``, ``..._adm2_*``,
   ``..._adm3_*``; fields ``ADMx_PCODE`` = "TH" + DOPA code, ``ADMx_TH``, ``ADMx_EN`` and the
@@ -53,6 +55,9 @@ GEOJSON_FILES = {
     "district": "districts.geojson",
     "subdistrict": "subdistricts.geojson",
 }
+# The data shipped with the project: the default BOUNDARIES_DATA_DIR, and where population.csv
+# is found when the loaded folder (e.g. an HDX download) has none.
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "data"
 COD_AB_LEVEL = {"province": 1, "district": 2, "subdistrict": 3}
 MODELS = {"province": Province, "district": District, "subdistrict": Subdistrict}
 
@@ -152,6 +157,18 @@ def _cod_ab_in_zip(zip_path: Path) -> Source | None:
     )
 
 
+def _geojson_file(folder: Path, level: str) -> Path | None:
+    """The GeoJSON file of ``level`` in ``folder``: plain, else gzipped; None when neither.
+
+    Plain wins so that a layer unpacked beside its ``.gz`` (``gunzip -k``) to be edited is the
+    one loaded.
+    """
+    for name in (GEOJSON_FILES[level], f"{GEOJSON_FILES[level]}.gz"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
 def find_source(path: Path, fmt: str = "auto") -> Source:
     """Work out the schema and the three layers from a folder or a COD-AB ``.zip``."""
     if fmt not in ("auto", "geojson", "cod-ab"):
@@ -167,16 +184,19 @@ def find_source(path: Path, fmt: str = "auto") -> Source:
         raise BoundaryLoadError(
             f"boundary folder {path} does not exist: set BOUNDARIES_DATA_DIR or give --path"
         )
-    if fmt in ("auto", "geojson") and (path / GEOJSON_FILES["subdistrict"]).exists():
-        missing = [f for f in GEOJSON_FILES.values() if not (path / f).exists()]
+    geojson = {level: _geojson_file(path, level) for level in LEVELS}
+    if fmt in ("auto", "geojson") and geojson["subdistrict"] is not None:
+        missing = [GEOJSON_FILES[level] for level, f in geojson.items() if f is None]
         if missing:
-            raise BoundaryLoadError(f"{path} lacks {', '.join(missing)}")
-        files = [path / GEOJSON_FILES[level] for level in LEVELS]
+            raise BoundaryLoadError(f"{path} lacks {' and '.join(missing)} (or .geojson.gz)")
         return Source(
             path=path,
             fmt="geojson",
-            layers={level: str(path / GEOJSON_FILES[level]) for level in LEVELS},
-            files=files,
+            layers={
+                level: f"/vsigzip/{f}" if f.suffix == ".gz" else str(f)
+                for level, f in geojson.items()
+            },
+            files=list(geojson.values()),
             side_dir=path,
         )
     if fmt in ("auto", "cod-ab"):
@@ -203,16 +223,18 @@ def find_source(path: Path, fmt: str = "auto") -> Source:
             source = _cod_ab_in_zip(zip_path)
             if source is not None:
                 return source
+    geojson_name = f"{GEOJSON_FILES['subdistrict']} (or .geojson.gz)"
     expected = (
-        GEOJSON_FILES["subdistrict"]
+        geojson_name
         if fmt == "geojson"
         else "a COD-AB '*adm3*.shp' (or a zip of them)"
         if fmt == "cod-ab"
-        else f"{GEOJSON_FILES['subdistrict']} nor a COD-AB '*adm3*.shp' (or a zip of them)"
+        else f"{geojson_name} nor a COD-AB '*adm3*.shp' (or a zip of them)"
     )
     raise BoundaryLoadError(
         f"{path} holds {'neither ' if fmt == 'auto' else 'no '}{expected}. "
-        "Download the data as the README says, or give --path."
+        f"The project's own copy is {BUNDLED_DIR}; for full resolution, download HDX COD-AB "
+        "as the README says and give its folder or zip with --path."
     )
 
 
@@ -550,14 +572,14 @@ def read_covering_polygons(side_dir: Path) -> dict[str, str]:
 
 
 def _population_file(source: Source, population_path: Path | str | None) -> Path | None:
-    """population.csv beside the source, else the one in BOUNDARIES_DATA_DIR (it is keyed by
-    DOPA code, so it serves a COD-AB download too)."""
+    """population.csv beside the source, else the one in BOUNDARIES_DATA_DIR, else the one
+    shipped with the project (it is keyed by DOPA code, so it serves a COD-AB download too)."""
     if population_path:
         path = Path(population_path).expanduser()
         if not path.is_file():
             raise BoundaryLoadError(f"population file {path} does not exist")
         return path
-    for folder in (source.side_dir, Path(settings.BOUNDARIES_DATA_DIR)):
+    for folder in (source.side_dir, Path(settings.BOUNDARIES_DATA_DIR), BUNDLED_DIR):
         if (folder / "population.csv").is_file():
             return folder / "population.csv"
     return None

@@ -5,6 +5,8 @@ COD-AB shapefile schema. Each test reloads inside its own transaction, rolled ba
 from __future__ import annotations
 
 import csv
+import gzip
+import importlib.util
 import json
 import shutil
 import zipfile
@@ -12,13 +14,21 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.gis.gdal import DataSource
 from django.core.management import call_command
 from django.db import connection
 from shapely.geometry import shape
 
 from boundaries.models import BoundaryLoad, District, Province, Subdistrict, SubdistrictPiece
 from boundaries.selectors import area_for_point
-from boundaries.services.loading import BoundaryLoadError, load_boundaries
+from boundaries.services.loading import (
+    BUNDLED_DIR,
+    BoundaryLoadError,
+    _population_file,
+    find_source,
+    load_boundaries,
+)
 from tests.conftest import NATIONAL_DIR, SAMPLE_DIR
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +37,14 @@ FILES = ("provinces.geojson", "districts.geojson", "subdistricts.geojson")
 
 
 def read_features(folder: Path, name: str) -> list[dict]:
-    return json.loads((folder / name).read_text(encoding="utf-8"))["features"]
+    """The features of ``name`` in ``folder``, plain or gzipped (the national layers are)."""
+    path = folder / name
+    raw = (
+        path.read_bytes()
+        if path.exists()
+        else gzip.decompress(path.with_name(f"{name}.gz").read_bytes())
+    )
+    return json.loads(raw.decode("utf-8"))["features"]
 
 
 def write_copy(folder: Path, edit=None) -> Path:
@@ -214,6 +231,106 @@ def test_a_missing_folder_or_unknown_files_fail_with_a_message(tmp_path):
         load_boundaries(source_dir=tmp_path, progress=False)
 
 
+# ------------------------------------------------------------------------------ shipped data
+
+
+def test_the_project_ships_the_national_layers_gzipped_and_loads_them_by_default():
+    source = find_source(NATIONAL_DIR)
+
+    assert NATIONAL_DIR == BUNDLED_DIR
+    assert source.fmt == "geojson"
+    assert all(layer.startswith("/vsigzip/") for layer in source.layers.values())
+    assert [f.name for f in source.files] == [f"{name}.gz" for name in FILES]
+    # The counts of the data README, codes unique, read through GDAL as the loader reads them.
+    counts = {"province": 77, "district": 928, "subdistrict": 7425}
+    for level, layer_path in source.layers.items():
+        codes = [f.get("code") for f in DataSource(layer_path, encoding="utf-8")[0]]
+        assert len(codes) == len(set(codes)) == counts[level], level
+    with (NATIONAL_DIR / "population.csv").open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 77 + 928 + 7436
+    with (NATIONAL_DIR / "code_mismatches.csv").open(encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 27
+    assert "CC BY 3.0 IGO" in (NATIONAL_DIR / "README.md").read_text(encoding="utf-8")
+
+
+def fresh_settings(monkeypatch, value):
+    """gisapp/settings.py run again with BOUNDARIES_DATA_DIR set to ``value`` (None: unset)."""
+    if value is None:
+        monkeypatch.delenv("BOUNDARIES_DATA_DIR", raising=False)
+    else:
+        monkeypatch.setenv("BOUNDARIES_DATA_DIR", value)
+    spec = importlib.util.spec_from_file_location(
+        "fresh_settings", Path(django_settings.BASE_DIR) / "gisapp" / "settings.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_boundaries_data_dir_defaults_to_the_shipped_copy_and_stays_an_override(
+    monkeypatch, tmp_path
+):
+    assert fresh_settings(monkeypatch, None).BOUNDARIES_DATA_DIR == BUNDLED_DIR
+    assert fresh_settings(monkeypatch, "").BOUNDARIES_DATA_DIR == BUNDLED_DIR
+    assert fresh_settings(monkeypatch, str(tmp_path)).BOUNDARIES_DATA_DIR == tmp_path
+
+
+def test_gzipped_and_plain_layers_load_the_same_and_plain_wins_beside_its_gz(tmp_path):
+    snapshot = sample_snapshot()
+    geoms = dict(Subdistrict.objects.filter(province_id="49").values_list("code", "geom"))
+    folder = write_copy(tmp_path / "gz")
+    for name in FILES[1:]:  # provinces stay plain: a folder may mix both
+        path = folder / name
+        path.with_name(f"{name}.gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+
+    report = load_boundaries(source_dir=folder, progress=False)
+
+    assert report.source_format == "geojson"
+    assert report.counts == {"province": 1, "district": 7, "subdistrict": 53}
+    assert_same_as_geojson_load(snapshot)
+    for code, geom in Subdistrict.objects.filter(province_id="49").values_list("code", "geom"):
+        assert geom.equals_exact(geoms[code], tolerance=0), code
+
+    # An unpacked copy beside the .gz (gunzip -k, then edited) is the one loaded.
+    def rename(layers):
+        feature(layers, "490102")["properties"]["name_en"] = "From the plain file"
+
+    edited = write_copy(tmp_path / "edited", rename)
+    shutil.copy(folder / "subdistricts.geojson.gz", edited / "subdistricts.geojson.gz")
+    load_boundaries(source_dir=edited, progress=False)
+    assert Subdistrict.objects.get(code="490102").name_en == "From the plain file"
+
+
+def test_a_corrupt_gzip_fails_with_a_message_and_writes_nothing(tmp_path):
+    folder = write_copy(tmp_path / "corrupt")
+    data = gzip.compress((folder / "subdistricts.geojson").read_bytes())
+    (folder / "subdistricts.geojson").unlink()
+    (folder / "subdistricts.geojson.gz").write_bytes(data[: len(data) // 2])
+    loads = BoundaryLoad.objects.count()
+
+    with pytest.raises(BoundaryLoadError, match="subdistricts.geojson.gz"):
+        load_boundaries(source_dir=folder, progress=False)
+
+    assert BoundaryLoad.objects.count() == loads
+
+
+def test_population_comes_from_beside_the_source_then_the_setting_then_the_shipped_copy(
+    settings, tmp_path
+):
+    folder = write_cod_ab(tmp_path / "cod")
+    source = find_source(folder)
+    settings.BOUNDARIES_DATA_DIR = tmp_path / "configured"
+    assert _population_file(source, None) == BUNDLED_DIR / "population.csv"
+
+    settings.BOUNDARIES_DATA_DIR.mkdir()
+    (settings.BOUNDARIES_DATA_DIR / "population.csv").write_text("level,code\n")
+    assert _population_file(source, None) == settings.BOUNDARIES_DATA_DIR / "population.csv"
+
+    (folder / "population.csv").write_text("level,code\n")
+    assert _population_file(source, None) == folder / "population.csv"
+
+
 # ------------------------------------------------------------------------------ broken copies
 
 
@@ -368,7 +485,8 @@ def assert_same_as_geojson_load(snapshot):
             assert area == pytest.approx(want[4], abs=0.01, rel=1e-4), code
 
 
-def test_cod_ab_shapefiles_load_the_same_codes_and_names(tmp_path):
+def test_cod_ab_shapefiles_load_the_same_codes_and_names(settings, tmp_path):
+    settings.BOUNDARIES_DATA_DIR = NATIONAL_DIR
     snapshot = sample_snapshot()
     folder = write_cod_ab(tmp_path / "cod", truncate={"490101": "มุกดา"})
 

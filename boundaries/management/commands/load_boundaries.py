@@ -7,9 +7,10 @@ from boundaries.services.loading import BoundaryLoadError, load_boundaries
 
 class Command(BaseCommand):
     help = (
-        "Load Thailand's province, district and sub-district boundaries (GeoJSON from "
-        "../shared/data/boundaries, or the OCHA/HDX COD-AB shapefiles, unpacked or as the "
-        "downloaded zip) and rebuild the subdivided lookup table. A re-run updates in place."
+        "Load Thailand's province, district and sub-district boundaries (plain or gzipped "
+        "GeoJSON, by default the simplified national layers shipped in boundaries/data; or the "
+        "OCHA/HDX COD-AB shapefiles, unpacked or as the downloaded zip) and rebuild the "
+        "subdivided lookup table. A re-run updates in place."
     )
 
     def add_arguments(self, parser):

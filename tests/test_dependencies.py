@@ -26,6 +26,8 @@ FIRST_PARTY = {*APPS, "tests", "bench"}
 # [project] dependencies that no module imports, and why they are there all the same.
 USED_OTHERWISE = {
     "gunicorn": "the production server that ./damrong serve starts",
+    "geopandas": "the design card's library for GIS data work and exports (the GIS API issue)",
+    "pyogrio": "GDAL file formats for the exports (GeoPackage, Shapefile, KML)",
 }
 
 

@@ -181,6 +181,10 @@ FIELD_CLASSES: dict[str, str] = {
     "teammap.category": PUBLIC,
     "teammap.title": FREE_TEXT,
     "teammap.overdue": CASE,
+    # The subject when the officer typed one, else the category's name.
+    "teammap.label": FREE_TEXT,
+    "position.lat": CASE,
+    "position.lon": CASE,
     # --- summaries and paging ----------------------------------------------------------------
     "summary.key": CASE,
     "summary.name": CASE,
@@ -214,6 +218,14 @@ FIELD_CLASSES: dict[str, str] = {
     "export.status": PUBLIC,
     "export.received_at": PUBLIC,
     "export.closed_at": PUBLIC,
+    # --- an error body (api/errors.py); ``current`` holds the case's status and version ------
+    "error.detail": PUBLIC,
+    "error.code": PUBLIC,
+    "error.fields": PUBLIC,
+    "error.current": PUBLIC,
+    "error.status": PUBLIC,
+    "error.version": PUBLIC,
+    "error.wait_seconds": PUBLIC,
     # --- a boundary look-up (administrative boundaries are public data) ----------------------
     **{
         f"area.{key}": PUBLIC

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import area_names
+from layers import policy
 from layers.models import (
     Complaint,
     ForwardTarget,
@@ -44,13 +45,19 @@ def case_url(complaint: Complaint) -> str:
 
 
 def _summary(complaint: Complaint) -> dict:
+    """What a notification may say about a case: the policy's ``notification`` fields, shaped
+    for what leaves the system (no person, no free text, no officer's name)."""
     names = area_names(subdistrict_code=complaint.subdistrict_id)
-    return {
-        "no": complaint.tracking_no,
-        "category": complaint.category.name_th,
-        "subdistrict": names.subdistrict,
-        "district": names.district,
-    }
+    return policy.shape(
+        policy.NOTIFICATION_VIEWER,
+        "notification",
+        {
+            "no": complaint.tracking_no,
+            "category": complaint.category.name_th,
+            "subdistrict": names.subdistrict,
+            "district": names.district,
+        },
+    )
 
 
 def _wording(event: str, complaint: Complaint, *, team: Team | None = None) -> tuple[str, str]:

@@ -1,0 +1,503 @@
+"""Every field of every response is classified in the policy, for every role (issue 7, §1).
+
+Built like the jurisdiction matrix: one officer of each role, cases whose every free text,
+personal field, history value and file name carries a marker, and every response the system
+gives about them — API JSON (lists, one case, an action's answer, summaries, the team's list and
+map, the boundary look-up, errors), case pages and list pages (every element that shows a field
+names it in ``data-field``), and export columns (GeoJSON properties). For each role:
+
+* every key of every JSON object, every ``data-field`` of every page and every export column is
+  classified in ``layers.policy.FIELD_CLASSES`` (a new field that nobody classified fails here,
+  with its name);
+* a field whose class the role may not see is empty (JSON ``null``) or shows the "withheld"
+  marker (pages);
+* and, independently of the table, no marker of a class the role may not see appears anywhere
+  in the body.
+
+The expectations of the last check are written here from the issue ("every free text —
+including history values, notes, reasons, file names — is personal until the policy says
+otherwise"; the GIS analyst sees no person and no free text), not read from the policy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+
+from layers import policy
+from layers.models import Complaint, Notification, Role
+from layers.services import workflow as wf
+from tests.factories import make_complaint, make_officer, make_team
+
+pytestmark = pytest.mark.django_db
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+
+def marker(kind: str, field: str) -> str:
+    return f"MARK-{kind}-{field}-END"
+
+
+# Markers by what they are; which roles may see each kind is the issue's rule, written here.
+PERSONAL_FIELDS = (
+    "complainant_name",
+    "complainant_address",
+    "accused_name",
+    "accused_detail",
+)
+FREE_TEXT_FIELDS = ("title", "description", "location_note")
+ENTITLED = {
+    Role.DISTRICT_OFFICER,
+    Role.DISTRICT_CHIEF,
+    Role.TEAM_MEMBER,
+    Role.PROVINCE_OFFICER,
+    Role.GOVERNOR,
+    Role.CENTRAL_OFFICER,
+    Role.ADMIN,
+}
+
+
+@dataclass
+class World:
+    officers: dict
+    cases: dict
+    sessions: dict
+    free_markers: list
+    personal_markers: list
+    file_markers: list
+
+
+def build_world() -> World:
+    team = make_team("490101")
+    make_team("490102")
+    officers = {
+        Role.DISTRICT_OFFICER: make_officer(Role.DISTRICT_OFFICER, district="4901"),
+        Role.DISTRICT_CHIEF: make_officer(Role.DISTRICT_CHIEF, district="4901"),
+        Role.TEAM_MEMBER: make_officer(Role.TEAM_MEMBER, district="4901", teams=[team]),
+        Role.PROVINCE_OFFICER: make_officer(Role.PROVINCE_OFFICER, province="49"),
+        Role.GOVERNOR: make_officer(Role.GOVERNOR, province="49"),
+        Role.CENTRAL_OFFICER: make_officer(Role.CENTRAL_OFFICER),
+        Role.GIS_ANALYST: make_officer(Role.GIS_ANALYST, province="49"),
+        Role.ADMIN: make_officer(Role.ADMIN),
+    }
+    desk = officers[Role.DISTRICT_OFFICER]
+    free, personal, files = [], [], []
+
+    def texts(key):
+        values = {f: marker(key, f) for f in (*PERSONAL_FIELDS, *FREE_TEXT_FIELDS)}
+        personal.extend(values[f] for f in PERSONAL_FIELDS)
+        free.extend(values[f] for f in FREE_TEXT_FIELDS)
+        return values
+
+    cases = {}
+    # A case that went everywhere: reassigned, forwarded to an agency (typed name), returned,
+    # noted with a photo and GPS, closed, reopened, forwarded to the province.
+    cases["busy"] = make_complaint(created_by=desk, **texts("busy"))
+    # "Other" (เรื่องอื่นๆ): the sub-category is the officer's words.
+    other = texts("other")
+    cases["other"] = make_complaint(
+        created_by=desk,
+        category="other",
+        subcategory=None,
+        subcategory_text=marker("other", "subcategory_text"),
+        **other,
+    )
+    free.append(marker("other", "subcategory_text"))
+    # Left with the agency: its name shows on lists as well as on the case.
+    cases["at_agency"] = make_complaint(created_by=desk, **texts("agency"))
+
+    def act(case, action, **data):
+        case = Complaint.objects.get(pk=case.pk)
+        return wf.complaint_act(
+            complaint=case,
+            actor=desk,
+            action=action,
+            expected_version=case.version,
+            data=data,
+            files=data.pop("files", ()),
+        )
+
+    def typed(key):
+        free.append(key)
+        return key
+
+    busy = cases["busy"]
+    act(busy, "start", note=typed(marker("busy", "start_note")))
+    act(busy, "assign", team=make_team("490103").pk, reason=typed(marker("busy", "reason")))
+    act(
+        busy,
+        "forward",
+        target="agency",
+        agency=typed(marker("busy", "agency")),
+        note=typed(marker("busy", "forward_note")),
+    )
+    act(busy, "return", reason=typed(marker("busy", "return_reason")))
+    photo = marker("busy", "photo") + ".jpg"
+    files.append(photo)
+    act(
+        busy,
+        "note",
+        text=typed(marker("busy", "note_text")),
+        visit_lat="16.5435",
+        visit_lon="104.7235",
+        visit_accuracy_m="8",
+        files=[SimpleUploadedFile(photo, JPEG, "image/jpeg")],
+    )
+    act(busy, "close", result="resolved", note=typed(marker("busy", "close_note")))
+    act(busy, "reopen", reason=typed(marker("busy", "reopen_reason")))
+    act(busy, "forward", target="province", note=typed(marker("busy", "up_note")))
+    act(
+        cases["at_agency"],
+        "forward",
+        target="agency",
+        agency=typed(marker("at_agency", "agency")),
+        note=typed(marker("at_agency", "note")),
+    )
+    sessions = {}
+    for role, officer in officers.items():
+        client = Client()
+        client.force_login(officer)
+        sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    for key in cases:
+        cases[key] = Complaint.objects.get(pk=cases[key].pk)
+    return World(officers, cases, sessions, free, personal, files)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("classification-media")),
+    )
+    overrides.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            data = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            overrides.disable()
+            raise
+    try:
+        yield data
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        overrides.disable()
+
+
+def client_for(world: World, role: str) -> Client:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    return client
+
+
+def body_of(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+ROLES = list(Role.values)
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+# For each JSON response: the namespace of its top-level object, and of the objects found under
+# each key (lists of objects take the namespace of their items). GeoJSON's own members
+# (type, features, geometry, coordinates, id, properties) are structure, not fields.
+GEOJSON_MEMBERS = {"type", "features", "geometry", "coordinates", "id", "properties", "bbox"}
+
+
+@dataclass(frozen=True)
+class Shape:
+    top: str
+    nested: tuple[tuple[str, str], ...] = ()
+    geojson: bool = False
+
+
+CASE_LIST = Shape("page", (("results", "case"),))
+CASE_DETAIL = Shape(
+    "case",
+    (
+        ("personal", "case"),
+        ("history", "history"),
+        ("notes", "note"),
+        ("attachments", "attachment"),
+    ),
+)
+
+
+def walk(value, shape: Shape, namespace: str, path: str, found: list):
+    """Collect (field name, value, path, the object holding it) for every key of every object
+    in the response."""
+    nested = dict(shape.nested)
+    if isinstance(value, list):
+        for item in value:
+            walk(item, shape, namespace, path + "[]", found)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        if shape.geojson and key in GEOJSON_MEMBERS:
+            inner = shape.top if key == "properties" else namespace
+            if key in ("features", "properties"):
+                walk(item, Shape(inner, shape.nested, True), inner, f"{path}.{key}", found)
+            continue
+        found.append((f"{namespace}.{key}", item, f"{path}.{key}", value))
+        if key in nested and isinstance(item, dict | list):
+            walk(
+                item,
+                Shape(nested[key], shape.nested, shape.geojson),
+                nested[key],
+                f"{path}.{key}",
+                found,
+            )
+
+
+def json_responses(world: World, role: str):
+    """(label, response, shape) for every JSON endpoint, as this role calls it."""
+    client = client_for(world, role)
+    busy = world.cases["busy"]
+    yield "list", client.get("/api/cases/"), CASE_LIST
+    yield "list-agency", client.get("/api/cases/?forwarded_to=agency"), CASE_LIST
+    for name in ("queue", "inbox", "backlog", "overdue"):
+        yield name, client.get(f"/api/cases/{name}/"), CASE_LIST
+    yield (
+        "summary",
+        client.get("/api/cases/backlog/summary/?by=team"),
+        Shape("page", (("results", "summary"),)),
+    )
+    for key, case in world.cases.items():
+        yield f"detail-{key}", client.get(f"/api/cases/{case.tracking_no}/"), CASE_DETAIL
+    yield "export", client.get("/api/complaints.geojson?province=49"), Shape("export", (), True)
+    yield "lookup", client.get("/api/boundaries/lookup?lat=16.5435&lon=104.7235"), Shape("area")
+    yield (
+        "team-list",
+        client.get("/api/team/cases"),
+        Shape("page", (("open", "teamcase"), ("closed", "teamcase"), ("position", "position"))),
+    )
+    yield "team-map", client.get("/api/team/cases.geojson"), Shape("teammap", (), True)
+    # Errors have fields too.
+    yield "error-400", client.get("/api/cases/?status=lost"), Shape("error")
+    yield "error-404", client.get("/api/cases/2500-9999999/"), Shape("error")
+    # An action's answer (a note: every role that may take it; the others get an error body).
+    response = client.post(
+        f"/api/cases/{busy.tracking_no}/actions/",
+        json.dumps({"action": "note", "version": 1, "text": "x"}),  # stale: a 409 with current
+        content_type="application/json",
+    )
+    yield "action-refused", response, Shape("error", (("current", "error"),))
+
+
+def visible_json(role, field, value) -> bool:
+    return value in (None, [], {}) or policy.ROLE_CLASSES[role] >= {policy.field_class(field)}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_json_field_is_classified_and_withheld_where_the_role_may_not_see_it(world, role):
+    seen = 0
+    unclassified, shown = set(), []
+    for label, response, shape in json_responses(world, role):
+        assert response.status_code < 500, (label, response.status_code)
+        if response.status_code in (403, 404) and shape.top != "error":
+            continue  # a page this role may not open (the team's list for non-members)
+        body = body_of(response)
+        found: list = []
+        walk(json.loads(body), shape, shape.top, label, found)
+        for field, value, path, parent in found:
+            seen += 1
+            try:
+                cls = policy.field_class(field)
+            except policy.UnclassifiedField:
+                unclassified.add(f"{field} ({path})")
+                continue
+            if field in ("history.from_value", "history.to_value"):
+                cls = policy.history_value_class(parent["kind"], field.split(".")[1])
+            if value not in (None, [], {}) and cls not in policy.ROLE_CLASSES[role]:
+                shown.append(f"{path} = {str(value)[:40]} ({cls})")
+        assert_no_markers(world, role, body, label)
+    assert seen > 300  # the walk reached the responses' fields
+    assert not unclassified, f"classify these in layers.policy.FIELD_CLASSES: {unclassified}"
+    assert not shown, f"{role} was shown fields of a class it may not see: {shown}"
+
+
+def assert_no_markers(world: World, role: str, body: str, label: str):
+    if role in ENTITLED:
+        return
+    for text in (*world.personal_markers, *world.free_markers, *world.file_markers):
+        assert text not in body, f"{role}: {label} shows {text!r}"
+
+
+def test_the_entitled_do_see_the_markers(world):
+    """The check above is not vacuous: the same responses carry the texts for entitled roles."""
+    client = client_for(world, Role.DISTRICT_OFFICER)
+    busy = world.cases["busy"]
+    body = body_of(client.get(f"/api/cases/{busy.tracking_no}/"))
+    for text in (marker("busy", "agency"), marker("busy", "note_text"), marker("busy", "reason")):
+        assert text in body
+    assert marker("busy", "complainant_name") in body
+    assert marker("busy", "photo") in body
+    listed = body_of(client.get("/api/cases/?forwarded_to=agency"))
+    assert marker("at_agency", "agency") in listed
+
+
+def test_the_analyst_gets_no_agency_text_but_the_forwarding_code(world):
+    """The defect of issue 7: the agency's name (people type names and phones there) reached the
+    GIS analyst in the list, in the case and in the history's to_value."""
+    client = client_for(world, Role.GIS_ANALYST)
+    rows = client.get("/api/cases/?forwarded_to=agency").json()["results"]
+    assert {r["tracking_no"] for r in rows} == {world.cases["at_agency"].tracking_no}
+    assert rows[0]["forwarded_to"] == "agency" and rows[0]["forwarded_agency"] is None
+    detail = client.get(f"/api/cases/{world.cases['busy'].tracking_no}/").json()
+    forwarded = [h for h in detail["history"] if h["kind"] == "forwarded"]
+    assert forwarded and all(h["to_value"] is None for h in forwarded)
+    returned = [h for h in detail["history"] if h["kind"] == "returned"]
+    assert returned[0]["from_value"] is None and returned[0]["to_value"] == "4901"
+    # Codes and office names stay: the analyst still reads the case's path.
+    assigned = [h for h in detail["history"] if h["kind"] in ("assigned", "reassigned")]
+    assert all(h["to_value"] for h in assigned)
+    closed = [h for h in detail["history"] if h["kind"] == "closed"]
+    assert closed[0]["to_value"] == "resolved"
+
+
+# --- Pages -------------------------------------------------------------------------------------
+
+
+class FieldParser(HTMLParser):
+    """The text inside each element that carries ``data-field``, and which elements lack it."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[tuple[str, str | None, bool]] = []
+        self.fields: list[list] = []  # [name, text, history kind]
+        self.open_fields: list[int] = []
+        self.unmarked: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        field = attrs.get("data-field")
+        if tag in ("input", "br", "img", "meta", "link"):
+            return
+        self.stack.append((tag, field, "data-section" in attrs))
+        if field:
+            self.fields.append([field, "", attrs.get("data-kind")])
+            self.open_fields.append(len(self.fields) - 1)
+        elif tag in ("dd", "td") and "data-empty" not in attrs and self._inside_a_section():
+            self.unmarked.append(f"<{tag} {attrs}>")
+
+    def _inside_a_section(self) -> bool:
+        """Inside a ``data-section``: a part of the case page, a table of cases."""
+        return any(section for _, _, section in self.stack[:-1])
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            open_tag, field, _section = self.stack.pop()
+            if field:
+                self.open_fields.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        for index in self.open_fields:
+            self.fields[index][1] += data
+
+
+WITHHELD_TEXTS = {"withheld for your role", "ไม่แสดงสำหรับบทบาทของท่าน"}
+
+
+def page_urls(world: World):
+    for key, case in world.cases.items():
+        yield f"case-{key}", f"/cases/{case.tracking_no}/"
+    for name in ("", "inbox/", "backlog/", "overdue/"):
+        yield f"list-{name or 'queue'}", f"/cases/{name}"
+    yield "team-home", "/team/"
+    yield "team-case", f"/team/cases/{world.cases['busy'].tracking_no}/"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_field_is_named_classified_and_withheld_where_the_role_may_not_see_it(
+    world, role
+):
+    client = client_for(world, role)
+    withheld_markers = {str(policy.WITHHELD)}
+    checked = 0
+    for label, url in page_urls(world):
+        response = client.get(url)
+        if response.status_code in (403, 404):
+            continue
+        assert response.status_code == 200, (label, response.status_code)
+        body = body_of(response)
+        parser = FieldParser()
+        parser.feed(body)
+        for name, text, kind in parser.fields:
+            checked += 1
+            cls = policy.field_class(name)  # raises UnclassifiedField with the name
+            if kind is not None:
+                cls = policy.history_value_class(kind, name.split(".")[1])
+            if cls not in policy.ROLE_CLASSES[role]:
+                shown = " ".join(text.split())
+                assert shown in withheld_markers | {""} or shown.endswith(
+                    tuple(withheld_markers)
+                ), f"{role} {label}: {name} shows {shown[:60]!r}"
+        if label.startswith(("case-", "list-")):
+            assert not parser.unmarked, f"{label}: elements without data-field {parser.unmarked}"
+        assert_no_markers(world, role, body, label)
+    assert checked > 40
+
+
+def test_the_case_page_shows_the_withheld_marker_to_the_analyst_and_the_text_to_others(world):
+    busy = world.cases["busy"]
+    analyst = body_of(client_for(world, Role.GIS_ANALYST).get(f"/cases/{busy.tracking_no}/"))
+    officer = body_of(client_for(world, Role.DISTRICT_OFFICER).get(f"/cases/{busy.tracking_no}/"))
+    withheld = str(policy.WITHHELD)
+    assert withheld in analyst and withheld not in officer
+    assert marker("busy", "description") in officer and marker("busy", "agency") in officer
+    # The page-structure rule is real: a <dd> without data-field is reported.
+    parser = FieldParser()
+    parser.feed('<section data-section="case.notes"><dl><dd>new</dd></dl></section>')
+    assert parser.unmarked
+
+
+# --- Exports, notifications ----------------------------------------------------------------------
+
+
+def test_export_columns_are_classified_and_visible_to_every_role_that_exports(world):
+    from layers.selectors.mapdata import PUBLIC_FIELDS
+
+    for column in PUBLIC_FIELDS:
+        cls = policy.field_class(f"export.{column}")
+        for role in ROLES:
+            assert cls in policy.ROLE_CLASSES[role], (column, role)
+
+
+def test_notifications_say_nothing_of_people_or_free_text(world):
+    texts = " ".join(Notification.objects.values_list("message", flat=True))
+    assert texts  # the world's actions told teams and offices
+    for text in (*world.personal_markers, *world.free_markers, *world.file_markers):
+        assert text not in texts
+
+
+def test_an_unclassified_field_is_refused():
+    with pytest.raises(policy.UnclassifiedField, match="case.new_field"):
+        policy.shape(policy.PUBLIC_VIEWER, "case", {"new_field": 1})
+    view = policy.case_view(policy.PUBLIC_VIEWER, object())
+    with pytest.raises(policy.UnclassifiedField):
+        view.complainant_nickname  # noqa: B018
+
+
+def test_every_class_is_used_and_every_role_has_its_classes():
+    assert set(policy.FIELD_CLASSES.values()) <= set(policy.CLASSES)
+    assert set(policy.ROLE_CLASSES) == set(Role.values)
+    assert re.fullmatch(r"[a-z_]+", policy.PUBLIC)

@@ -96,3 +96,12 @@ def live_data(transactional_db):
         load_test_boundaries()
     if not Category.objects.exists():
         seed_categories()
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the queued jobs (e-mail...) with the real worker, inside the test's transaction,
+    until none is due; returns how many ran (tests/jobs.py)."""
+    from tests.jobs import run_queued_jobs
+
+    return run_queued_jobs

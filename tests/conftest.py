@@ -101,7 +101,8 @@ def live_data(transactional_db):
 @pytest.fixture
 def run_jobs(db):
     """Run the queued jobs (e-mail...) with the real worker, inside the test's transaction,
-    until none is due; returns how many ran (tests/jobs.py)."""
-    from tests.jobs import run_queued_jobs
+    until none is due; returns how many ran (tests/jobs.py). The queue starts empty."""
+    from tests.jobs import empty_the_queue, run_queued_jobs
 
+    empty_the_queue()
     return run_queued_jobs

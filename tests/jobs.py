@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from asgiref.sync import async_to_sync
+from django.db import connection
 from procrastinate.contrib.django import app
 from procrastinate.contrib.django.django_connector import DjangoConnector
 from procrastinate.contrib.django.models import ProcrastinateEvent
@@ -50,3 +51,14 @@ def run_queued_jobs(*, queues: list[str] | None = None) -> int:
     with app.replace_connector(_JsonDecodingConnector()):
         async_to_sync(worker.run)()
     return started.count() - before
+
+
+def empty_the_queue() -> None:
+    """Forget every job, event and worker row. Procrastinate's tables are not Django-managed,
+    so the flush after a transactional test (a live server...) leaves its jobs behind. Inside
+    a test's transaction, this lasts until the rollback."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+            "procrastinate_workers CASCADE"
+        )

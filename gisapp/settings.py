@@ -23,6 +23,8 @@ if not SECRET_KEY:
     if not DEVELOPMENT:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV is not development")
     SECRET_KEY = "development-only-key-never-use-in-production"  # noqa: S105
+# Old keys still accepted after a rotation (sessions, signed values, sealed queued e-mails).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 DEBUG = env_bool("DEBUG", DEVELOPMENT)
 ALLOWED_HOSTS = env_list(

@@ -162,7 +162,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # JOBS_KEEP_DAYS, failed ones (listed in the admin until then) after JOBS_KEEP_FAILED_DAYS.
 PROCRASTINATE_WORKER_DEFAULTS = {
     # On SIGTERM (deploys, docker stop) a running job may finish for this long; it is then
-    # aborted and retried by the next worker.
+    # aborted (the admin lists it, and its Retry Job action runs it again).
     "shutdown_graceful_timeout": env_int("WORKER_SHUTDOWN_GRACEFUL_TIMEOUT", 30),
 }
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)

@@ -19,10 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def check_deploy(**env) -> subprocess.CompletedProcess:
+    # As a deployment starts it: none of the test run's Django switches (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which the check rightly refuses in production).
     environ = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("SECURE_", "SESSION_", "CSRF_", "DEBUG", "SECRET_KEY"))
+        if not k.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_", "DEBUG", "SECRET_KEY"))
     }
     environ.update(
         DJANGO_ENV="production",

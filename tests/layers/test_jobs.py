@@ -249,7 +249,7 @@ def run_worker_process(**env) -> subprocess.CompletedProcess:
         [sys.executable, "manage.py", "procrastinate", "worker", "--one-shot"],
         cwd=ROOT,
         env={
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
             "DJANGO_ENV": "development",
             "DATABASE_URL": database_url_of_the_test_db(),
             "SECRET_KEY": django_settings.SECRET_KEY,  # to open the sealed messages

@@ -43,3 +43,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_header(name: str) -> tuple[str, str] | None:
+    """A header and its value, as Django's ``request.META`` names them (see header_pair)."""
+    try:
+        return header_pair(os.environ.get(name, ""))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from exc
+
+
+def header_pair(raw: str) -> tuple[str, str] | None:
+    """``Header-Name: value`` as a ``request.META`` key and value; empty gives None.
+
+    >>> header_pair("X-Forwarded-Proto: https")
+    ('HTTP_X_FORWARDED_PROTO', 'https')
+    >>> header_pair("  ") is None
+    True
+    >>> header_pair("https")
+    Traceback (most recent call last):
+    ValueError: must look like 'X-Forwarded-Proto: https' (header, colon, value), got 'https'
+    """
+    raw = raw.strip()
+    if not raw:
+        return None
+    header, sep, value = raw.partition(":")
+    header, value = header.strip(), value.strip()
+    if not sep or not header or not value or " " in header:
+        raise ValueError(
+            f"must look like 'X-Forwarded-Proto: https' (header, colon, value), got {raw!r}"
+        )
+    return "HTTP_" + header.upper().replace("-", "_"), value

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from gisapp.env import env_bool, env_int, env_list, env_str
+from gisapp.env import env_bool, env_header, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -23,6 +23,8 @@ if not SECRET_KEY:
     if not DEVELOPMENT:
         raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_ENV is not development")
     SECRET_KEY = "development-only-key-never-use-in-production"  # noqa: S105
+# Old keys still accepted after a rotation (sessions, signed values, sealed queued e-mails).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 DEBUG = env_bool("DEBUG", DEVELOPMENT)
 ALLOWED_HOSTS = env_list(
@@ -43,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
+    # The job queue (e-mail now; snapshots, OCR, exports, webhooks later): PostgreSQL only.
+    "procrastinate.contrib.django",
     "boundaries",
     "layers",
     "api",
@@ -146,9 +150,31 @@ EMAIL_BACKEND = env_str(
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+if env_str("EMAIL_FILE_PATH"):  # the file backend: one file per message, for trials
+    EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "damrong-gis@localhost")
+# E-mail leaves the request: a worker sends it (layers/services/mail.py). A transient SMTP
+# failure is retried this many times, after base**1, base**2, ... seconds (5: 5 s ... 4.3 h).
+MAIL_MAX_RETRIES = env_int("MAIL_MAX_RETRIES", 6)
+MAIL_RETRY_BACKOFF_SECONDS = env_int("MAIL_RETRY_BACKOFF_SECONDS", 5)
 # Links in notification e-mails point here (the address officers open the site at).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# The job queue (Procrastinate): tables in the same PostgreSQL database, tasks in
+# ``<app>/tasks.py``, the worker is ``./damrong worker``. Finished jobs are forgotten after
+# JOBS_KEEP_DAYS, failed ones (listed in the admin until then) after JOBS_KEEP_FAILED_DAYS.
+PROCRASTINATE_WORKER_DEFAULTS = {
+    # On SIGTERM (deploys, docker stop) a running job may finish for this long; it is then
+    # aborted (the admin lists it, and its Retry Job action runs it again).
+    "shutdown_graceful_timeout": env_int("WORKER_SHUTDOWN_GRACEFUL_TIMEOUT", 30),
+}
+JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
+JOBS_KEEP_FAILED_DAYS = env_int("JOBS_KEEP_FAILED_DAYS", 90)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -205,14 +231,29 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Say they registered the tasks, at every start of every command.
+        "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
+    },
 }
 
+# Production sits behind a TLS-terminating proxy (nginx, a load balancer): see README
+# "Production". ``manage.py check --deploy`` passes with no warning on these defaults.
 if not DEVELOPMENT:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+# The header by which the proxy says the browser came over HTTPS, e.g.
+# ``X-Forwarded-Proto: https``. Only when a proxy sets it (and strips it from clients):
+# otherwise anyone could claim HTTPS. Without it, SSL redirect behind a proxy loops.
+SECURE_PROXY_SSL_HEADER = env_header("SECURE_PROXY_SSL_HEADER")
 
 # Debian/Ubuntu install GDAL and GEOS where GeoDjango finds them; these allow overriding.
 if env_str("GDAL_LIBRARY_PATH"):

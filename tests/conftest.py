@@ -100,3 +100,13 @@ def live_data(transactional_db):
         load_test_boundaries()
     if not Category.objects.exists():
         seed_categories()
+
+
+@pytest.fixture
+def run_jobs(db):
+    """Run the queued jobs (e-mail...) with the real worker, inside the test's transaction,
+    until none is due; returns how many ran (tests/jobs.py). The queue starts empty."""
+    from tests.jobs import empty_the_queue, run_queued_jobs
+
+    empty_the_queue()
+    return run_queued_jobs

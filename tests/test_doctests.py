@@ -4,11 +4,14 @@ import doctest
 
 import pytest
 
+import gisapp.env
 import layers.thaidate
 import layers.validators
 
 
-@pytest.mark.parametrize("module", [layers.validators, layers.thaidate], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [layers.validators, layers.thaidate, gisapp.env], ids=lambda m: m.__name__
+)
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

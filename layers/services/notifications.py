@@ -1,18 +1,16 @@
 """Telling officers about cases: an in-app ``Notification`` for each, and an e-mail.
 
 Messages carry no personal data: the tracking number, the category, the sub-district and a
-link to the case page, nothing about the complainant or the accused party. E-mails are sent
-only after the transaction that made the change commits (a refused or rolled-back change tells
-nobody); the in-app rows are written in that transaction.
+link to the case page, nothing about the complainant or the accused party. The in-app rows and
+the e-mail jobs are written in the transaction that made the change (a refused or rolled-back
+change tells nobody); a worker sends the e-mails once it commits (layers/services/mail.py).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,8 +27,7 @@ from layers.models import (
     RoleAssignment,
     Team,
 )
-
-logger = logging.getLogger(__name__)
+from layers.services.mail import mail_send
 
 # Events, for the wording.
 EVENT_TEAM_ASSIGNED = "team_assigned"
@@ -98,10 +95,12 @@ def notification_send(
     recipients: Iterable[Officer],
     event: str,
     team: Team | None = None,
-    extra_emails: Iterable[str] = (),
+    mail_teams: Iterable[Team] = (),
     exclude: Officer | None = None,
 ) -> list[Notification]:
-    """One in-app notification per recipient and one e-mail per address, after commit."""
+    """One in-app notification per recipient, and an e-mail to each of them and to each of
+    ``mail_teams`` (the team's own address), queued in this transaction (layers.services.mail):
+    sent by the worker once the change commits, never if it rolls back."""
     people = {o.pk: o for o in recipients if o.is_active}
     if exclude is not None:
         people.pop(exclude.pk, None)
@@ -112,20 +111,14 @@ def notification_send(
     rows = Notification.objects.bulk_create(
         [Notification(recipient=o, complaint=complaint, message=line) for o in people.values()]
     )
-    addresses = sorted({o.email for o in people.values() if o.email} | set(extra_emails) - {""})
-    if addresses:
-        tracking_no = complaint.tracking_no
-        transaction.on_commit(lambda: _mail(subject, body, addresses, tracking_no))
+    mail_send(
+        subject=subject,
+        body=body,
+        officers=people.values(),
+        teams=mail_teams,
+        reference=f"case {complaint.tracking_no}",
+    )
     return rows
-
-
-def _mail(subject: str, body: str, addresses: list[str], tracking_no: str) -> None:
-    # One message per address: members of a team do not see each other's addresses.
-    for address in addresses:
-        try:
-            EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send()
-        except Exception:  # noqa: BLE001 - a mail outage must not undo or fail the change
-            logger.warning("notification e-mail for case %s could not be sent", tracking_no)
 
 
 def _team_members(team: Team):
@@ -148,7 +141,7 @@ def _notify_team(*, complaint: Complaint, team: Team, event: str, actor):
         recipients=_team_members(team),
         event=event,
         team=team,
-        extra_emails=[team.email] if team.email else [],
+        mail_teams=[team],
         exclude=actor,
     )
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -29,6 +28,7 @@ from layers.models import (
     RoleAssignment,
 )
 from layers.selectors.officers import registration_can_decide
+from layers.services.mail import mail_send
 from layers.validators import normalize_citizen_id
 
 logger = logging.getLogger(__name__)
@@ -201,8 +201,10 @@ def _role_for(request: RegistrationRequest) -> dict:
     return {"role": Role.PROVINCE_OFFICER, "province_id": request.province_id, "district_id": None}
 
 
-def _send_password_mail(*, email: str, citizen_id_masked: str, password: str) -> bool:
-    # In the site's language (Thai), whatever language the approver's page is in.
+def _queue_password_mail(*, officer: Officer, password: str, reference: str) -> bool:
+    # In the site's language (Thai), whatever language the approver's page is in. Queued in
+    # the approval's transaction, sealed in the job row (layers.services.mail): a rolled-back
+    # approval mails out no password, and the job row never shows it.
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Damrong GIS: your account")
         message = _(
@@ -210,19 +212,8 @@ def _send_password_mail(*, email: str, citizen_id_masked: str, password: str) ->
             "User name: your 13-digit citizen ID (%(masked)s)\n"
             "First password: %(password)s\n\n"
             "You must change this password at your first login."
-        ) % {"masked": citizen_id_masked, "password": password}
-    try:
-        send_mail(
-            subject=subject,
-            message=message,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[email],
-        )
-    except Exception as exc:  # noqa: BLE001 - the approval stands; the approver has the password
-        # The error's type only: SMTP errors carry the refused address, which is personal data.
-        logger.warning("sending the issued password by e-mail failed (%s)", type(exc).__name__)
-        return False
-    return True
+        ) % {"masked": officer.masked_citizen_id, "password": password}
+    return mail_send(subject=subject, body=message, officers=[officer], reference=reference) > 0
 
 
 @transaction.atomic
@@ -291,14 +282,9 @@ def registration_approve(*, request: RegistrationRequest, approver: Officer) -> 
         locked.decided_at,
         officer,
     )
-    email_queued = False
-    if password and officer.email:
-        # After commit: a rolled-back approval must not have mailed out a password.
-        email, masked = officer.email, officer.masked_citizen_id
-        transaction.on_commit(
-            lambda: _send_password_mail(email=email, citizen_id_masked=masked, password=password)
-        )
-        email_queued = True
+    email_queued = bool(password) and _queue_password_mail(
+        officer=officer, password=password, reference=f"registration {locked.pk}"
+    )
     logger.info("registration %s approved (officer %s)", locked.pk, officer.pk)
     return ApprovalResult(
         officer=officer, password=password, created=created, email_queued=email_queued

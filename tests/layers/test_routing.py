@@ -42,13 +42,13 @@ def assert_no_personal_data(text: str):
 
 
 def test_a_case_goes_to_the_team_of_its_sub_district_and_the_team_is_told(
-    cast, django_capture_on_commit_callbacks, mailoutbox
+    cast, run_jobs, mailoutbox
 ):
     inactive = make_officer(Role.TEAM_MEMBER, district="4901", teams=[cast.team], email="x@ex.org")
     inactive.is_active = False
     inactive.save()
-    with django_capture_on_commit_callbacks(execute=True):
-        case = secret_complaint(created_by=cast.district_officer)
+    case = secret_complaint(created_by=cast.district_officer)
+    run_jobs()
 
     assert (case.status, case.assigned_team_id) == (Status.ASSIGNED, cast.team.pk)
     entry = ComplaintHistory.objects.get(complaint=case, kind="assigned")
@@ -77,16 +77,16 @@ def test_a_case_goes_to_the_team_of_its_sub_district_and_the_team_is_told(
 
 
 def test_a_sub_district_without_a_team_stays_in_the_district_queue_and_its_officers_are_told(
-    cast, django_capture_on_commit_callbacks, mailoutbox
+    cast, run_jobs, mailoutbox
 ):
     second = make_officer(Role.DISTRICT_OFFICER, district="4901", email="second@example.org")
     from boundaries.models import Subdistrict
 
     no_team = Subdistrict.objects.get(code="490103")  # no team in the cast
     point = no_team.geom.point_on_surface
-    with django_capture_on_commit_callbacks(execute=True):
-        # Recorded by the system (an import): nobody is left out as the actor.
-        case = secret_complaint(lat=point.y, lon=point.x, created_by=None)
+    # Recorded by the system (an import): nobody is left out as the actor.
+    case = secret_complaint(lat=point.y, lon=point.x, created_by=None)
+    run_jobs()
 
     assert (case.subdistrict_id, case.status, case.assigned_team) == (
         "490103",
@@ -149,9 +149,7 @@ def test_a_pin_outside_the_officers_district_is_routed_to_the_district_that_hold
     assert case.routing.district_name == case.district.name_th
 
 
-def test_manual_reassignment_needs_a_reason_and_tells_the_new_team(
-    cast, django_capture_on_commit_callbacks, mailoutbox
-):
+def test_manual_reassignment_needs_a_reason_and_tells_the_new_team(cast, run_jobs, mailoutbox):
     case = make_complaint()
     with pytest.raises(ValidationError) as missing:
         wf.complaint_assign(
@@ -162,14 +160,14 @@ def test_manual_reassignment_needs_a_reason_and_tells_the_new_team(
         )
     assert "reason" in missing.value.message_dict
 
-    with django_capture_on_commit_callbacks(execute=True):
-        case = wf.complaint_assign(
-            complaint=case,
-            actor=cast.district_officer,
-            expected_version=case.version,
-            team=cast.team2,
-            reason="ทีมมุกดาหารติดภารกิจน้ำท่วม",
-        )
+    case = wf.complaint_assign(
+        complaint=case,
+        actor=cast.district_officer,
+        expected_version=case.version,
+        team=cast.team2,
+        reason="ทีมมุกดาหารติดภารกิจน้ำท่วม",
+    )
+    run_jobs()
     assert (case.status, case.assigned_team_id) == (Status.ASSIGNED, cast.team2.pk)
     entry = ComplaintHistory.objects.filter(complaint=case).order_by("-id").first()
     assert (entry.kind, entry.from_value, entry.to_value, entry.note, entry.actor_id) == (
@@ -197,22 +195,20 @@ def test_the_district_queue_case_assigned_by_hand_needs_no_reason(cast):
     assert (case.status, case.assigned_team_id) == (Status.ASSIGNED, cast.team.pk)
 
 
-def test_a_rolled_back_intake_tells_nobody(cast, django_capture_on_commit_callbacks, mailoutbox):
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            make_complaint()
-            raise RuntimeError("the form failed after saving")
+def test_a_rolled_back_intake_tells_nobody(cast, run_jobs, mailoutbox):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_complaint()
+        raise RuntimeError("the form failed after saving")
+    assert run_jobs() == 0  # no e-mail job was left queued
     assert mailoutbox == []
     assert not Notification.objects.exists()
 
 
-def test_the_actor_is_not_told_about_their_own_assignment(
-    cast, django_capture_on_commit_callbacks, mailoutbox
-):
+def test_the_actor_is_not_told_about_their_own_assignment(cast, run_jobs, mailoutbox):
     # A team member who also records at the district desk pins a case in their own team's area.
     cast.member.roles.create(role=Role.DISTRICT_OFFICER, district_id="4901")
     recorder = type(cast.member).objects.get(pk=cast.member.pk)  # roles read afresh
-    with django_capture_on_commit_callbacks(execute=True):
-        make_complaint(created_by=recorder)
+    make_complaint(created_by=recorder)
+    run_jobs()
     assert not Notification.objects.filter(recipient=cast.member).exists()
     assert [m.to for m in mailoutbox] == [["team490101@example.org"]]

@@ -266,11 +266,9 @@ def test_actions_available_lists_exactly_what_the_services_accept(cast):
     ]
 
 
-def test_a_full_life_is_written_to_history_with_who_when_from_to_note(
-    cast, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        case = make_complaint(created_by=cast.district_officer)
+def test_a_full_life_is_written_to_history_with_who_when_from_to_note(cast, run_jobs):
+    case = make_complaint(created_by=cast.district_officer)
+    run_jobs()
     case = wf.complaint_start(complaint=case, actor=cast.member, expected_version=case.version)
     case = wf.complaint_forward(
         complaint=case,
@@ -430,17 +428,19 @@ def test_reopen_restarts_the_due_date_and_clears_the_closing(cast):
 
 
 def test_forward_to_province_lands_in_its_inbox_and_back_down_to_the_team(
-    cast, django_capture_on_commit_callbacks, mailoutbox
+    cast, run_jobs, mailoutbox
 ):
     case = make_complaint()
-    with django_capture_on_commit_callbacks(execute=True):
-        case = wf.complaint_forward(
-            complaint=case,
-            actor=cast.district_officer,
-            expected_version=case.version,
-            target="province",
-            note="ขอให้จังหวัดพิจารณา",
-        )
+    run_jobs()  # the team is told of the new case
+    mailoutbox.clear()
+    case = wf.complaint_forward(
+        complaint=case,
+        actor=cast.district_officer,
+        expected_version=case.version,
+        target="province",
+        note="ขอให้จังหวัดพิจารณา",
+    )
+    run_jobs()
     assert list(case_inbox_for(officer=cast.province_officer)) == [case]
     assert list(case_inbox_for(officer=cast.central)) == []
     assert case not in case_queue_for(officer=cast.member)
@@ -448,13 +448,13 @@ def test_forward_to_province_lands_in_its_inbox_and_back_down_to_the_team(
     assert [m.to for m in mailoutbox] == [["province@example.org"]]
 
     mailoutbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        case = wf.complaint_return(
-            complaint=case,
-            actor=cast.province_officer,
-            expected_version=case.version,
-            reason="อำเภอดำเนินการเอง",
-        )
+    case = wf.complaint_return(
+        complaint=case,
+        actor=cast.province_officer,
+        expected_version=case.version,
+        reason="อำเภอดำเนินการเอง",
+    )
+    run_jobs()
     assert case.status == A and case.assigned_team == cast.team
     assert list(case_inbox_for(officer=cast.province_officer)) == []
     assert case in case_queue_for(officer=cast.member)

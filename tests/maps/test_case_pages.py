@@ -212,9 +212,9 @@ def test_backlog_and_overdue_pages_list_oldest_and_most_overdue_first(cast):
 
 
 @pytest.mark.django_db
-def test_my_queue_and_notifications_for_a_team_member(cast, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        case = make_complaint()
+def test_my_queue_and_notifications_for_a_team_member(cast, run_jobs):
+    case = make_complaint()
+    run_jobs()
     client = client_for(cast.member)
     assert case.tracking_no in client.get("/cases/").content.decode()
     html = client.get("/cases/notifications/").content.decode()

@@ -300,12 +300,11 @@ def test_choices_and_roles_are_translated():
         assert str(CloseResult.DUPLICATE.label) == "เรื่องซ้ำซ้อน"
 
 
-def test_notifications_and_emails_are_thai_even_from_an_english_page(
-    people, django_capture_on_commit_callbacks
-):
+def test_notifications_and_emails_are_thai_even_from_an_english_page(people, run_jobs):
     mail.outbox.clear()
-    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+    with translation.override("en"):
         case = make_complaint()  # routed to the team of 490101: in-app + e-mail
+        run_jobs()
     message = Notification.objects.get(complaint=case, recipient=people["member"]).message
     assert message.startswith(f"เรื่องเลขที่ {case.tracking_no}")
     assert mail.outbox, "the team's address is told"
@@ -313,9 +312,7 @@ def test_notifications_and_emails_are_thai_even_from_an_english_page(
     assert "เปิดดูเรื่อง:" in mail.outbox[0].body
 
 
-def test_issued_password_email_is_thai_even_from_an_english_page(
-    people, django_capture_on_commit_callbacks
-):
+def test_issued_password_email_is_thai_even_from_an_english_page(people, run_jobs):
     from datetime import date
 
     from layers.models import RegistrationRequest
@@ -337,8 +334,9 @@ def test_issued_password_email_is_thai_even_from_an_english_page(
         date_assigned=date(2025, 10, 1),
     )
     mail.outbox.clear()
-    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+    with translation.override("en"):
         registration_approve(request=request, approver=chief)
+        run_jobs()
     sent = [m for m in mail.outbox if m.to == ["new.officer@example.org"]]
     assert len(sent) == 1
     assert sent[0].subject == "ดำรงธรรม GIS: บัญชีผู้ใช้ของคุณ"

@@ -48,20 +48,38 @@ def _case_json(row: dict) -> dict:
 
 
 class TeamCasesView(APIView):
-    """``GET /api/team/cases?lat=&lon=&sort=nearest|oldest`` — open cases first, then recently
-    closed; with a position each case carries ``distance_m`` (PostGIS geography, metres)."""
+    """``GET /api/team/cases?sort=nearest|oldest`` — open cases first, then recently closed.
+
+    ``POST /api/team/cases`` with ``{"lat": .., "lon": .., "sort": ..}`` (JSON or a form) — the
+    same, each case with ``distance_m`` from that position (PostGIS geography, metres). The
+    team member's position goes in a body, never in the address: addresses end up in access
+    logs. A GET that names a position is refused (400) rather than read.
+    """
 
     def get(self, request):
         _require_team_member(request)
-        lat, lon = request.query_params.get("lat"), request.query_params.get("lon")
-        sort = request.query_params.get("sort", "oldest")
+        if any(name in request.query_params for name in ("lat", "lon")):
+            raise ValidationError(
+                {"lat": _("Send the position in the body of a POST request, not in the address.")}
+            )
+        return self._answer(request, sort=request.query_params.get("sort", "oldest"), near=None)
+
+    def post(self, request):
+        _require_team_member(request)
+        data = request.data
+        if not hasattr(data, "get"):
+            raise ValidationError(_("Send a JSON object with lat, lon and sort."))
+        lat, lon = data.get("lat"), data.get("lon")
+        near = None
+        if lat not in (None, "") or lon not in (None, ""):
+            near = parse_point(lat=lat, lon=lon)  # ValidationError → 400 naming the field
+        return self._answer(request, sort=data.get("sort") or "oldest", near=near)
+
+    def _answer(self, request, *, sort, near):
         if sort not in SORTS:
             raise ValidationError(
                 {"sort": _("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}}
             )
-        near = None
-        if lat not in (None, "") or lon not in (None, ""):
-            near = parse_point(lat=lat, lon=lon)  # ValidationError → 400 naming the field
         cases = team_case_list(officer=request.user, near=near, sort=sort)
         return Response(
             {

@@ -6,6 +6,7 @@ role go behind ``nav.<flag>`` in ``_nav.html``.
 
 from django import template
 
+from layers.selectors.lockouts import officer_may_unlock_accounts
 from layers.selectors.officers import registration_approver_areas
 from layers.selectors.scope import (
     COUNTRY_ROLES,
@@ -31,5 +32,6 @@ def officer_nav(user):
         "gis_analyst": "gis_analyst" in j.roles,
         "has_area": not j.is_empty,
         "approver": bool(registration_approver_areas(officer=user)),
+        "unlocker": officer_may_unlock_accounts(user),
         "staff": user.is_staff,
     }

@@ -51,16 +51,23 @@ def _require_team_member(request):
 
 @login_required
 def team_home(request):
+    """My cases. A GET lists them oldest first (a position in the address is never read: it
+    would stay in access logs); the page's script asks the API by POST once the phone knows
+    where it is. Without the script, the sort buttons POST the same form, with the position if
+    one was filled in."""
     teams = _require_team_member(request)
-    sort = request.GET.get("sort", "oldest")
+    params = request.POST if request.method == "POST" else request.GET
+    sort = params.get("sort", "oldest")
     if sort not in SORTS:
         sort = "oldest"
     near = None
-    if request.GET.get("lat") or request.GET.get("lon"):
+    status = 200
+    if request.method == "POST" and (params.get("lat") or params.get("lon")):
         try:
-            near = parse_point(lat=request.GET.get("lat"), lon=request.GET.get("lon"))
+            near = parse_point(lat=params.get("lat"), lon=params.get("lon"))
         except ValidationError:
-            messages.warning(request, _("The position in the address was not understood."))
+            messages.warning(request, _("The position sent was not understood."))
+            status = 400
     cases = team_case_list(officer=request.user, near=near, sort=sort)
     areas = base_map_geojson(
         Subdistrict.objects.filter(code__in=[t.subdistrict_id for t in teams]),
@@ -71,10 +78,11 @@ def team_home(request):
         "teams": teams,
         "cases": cases,
         "sort": cases["sort"],
-        "sort_explicit": "sort" in request.GET,
+        "sort_explicit": "sort" in params,
+        "position": {"lat": near.y, "lon": near.x} if near else None,
         "team_areas": areas,
     }
-    return render(request, "maps/team/home.html", context)
+    return render(request, "maps/team/home.html", context, status=status)
 
 
 def _attachment_url(complaint, attachment) -> str:

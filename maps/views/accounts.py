@@ -142,6 +142,9 @@ class OfficerPasswordResetView(auth_views.PasswordResetView):
             return response
         return super().form_valid(form)
 
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
@@ -163,6 +166,9 @@ class OfficerPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = OfficerSetPasswordForm
     template_name = "registration/officer_password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class OfficerPasswordResetCompleteView(auth_views.PasswordResetCompleteView):

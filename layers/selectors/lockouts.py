@@ -184,6 +184,7 @@ class LockedAccount:
     officer: Officer
     until: datetime
     failures: int
+    minutes_left: int
 
 
 def locked_accounts_visible_to(*, officer, now: datetime | None = None) -> list[LockedAccount]:
@@ -199,6 +200,9 @@ def locked_accounts_visible_to(*, officer, now: datetime | None = None) -> list[
                 officer=t,
                 until=locked[t.citizen_id],
                 failures=failures_of(username=t.citizen_id, now=now),
+                minutes_left=Lockout(
+                    by_account=True, by_address=False, wait=locked[t.citizen_id] - now
+                ).minutes,
             )
             for t in unlockable_officers(officer=officer, targets=officers)
         ),

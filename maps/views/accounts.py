@@ -69,20 +69,27 @@ def _minutes(n: int) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": n}
 
 
-def lockout_message(lock) -> str:
-    """The Thai (page-language) message for a lock in force, with the waiting time."""
+def lockout_message(lock) -> dict:
+    """What the lock-out page says: the waiting time first, then what else may be done."""
     wait = _minutes(lock.minutes if lock else settings.LOCKOUT_MINUTES)
     if lock is not None and lock.by_address and not lock.by_account:
-        return _(
-            "Too many failed logins from this network. Logging in from here is paused: "
-            "please wait %(wait)s and try again. If the whole office is affected, ask the "
-            "system administrator to lift the lock."
-        ) % {"wait": wait}
-    return _(
-        "Too many failed logins for this citizen ID. Logging in is paused: please wait "
-        "%(wait)s and try again, reset your password by e-mail, or ask your district chief "
-        "or province officer to unlock your account."
-    ) % {"wait": wait}
+        return {
+            "lead": _(
+                "Too many failed logins from this network. Please wait %(wait)s and try again."
+            )
+            % {"wait": wait},
+            "help": _(
+                "If the whole office cannot log in, ask the system administrator to lift the lock."
+            ),
+        }
+    return {
+        "lead": _("Too many failed logins for this citizen ID. Please wait %(wait)s and try again.")
+        % {"wait": wait},
+        "help": _(
+            "You may also reset your password by e-mail, or ask your district chief or province "
+            "officer to unlock your account."
+        ),
+    }
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -311,7 +311,10 @@ def test_an_admin_sees_and_unlocks_everyone(client, locked):
     client.force_login(admin)
     response = client.get(LIST)
     assert shown(response, locked) == set(locked)
-    assert reverse("admin:axes_accessattempt_changelist") in response.content.decode()
+    attempts = reverse("admin:axes_accessattempt_changelist")
+    assert attempts in response.content.decode()
+    # axes' admin pages: every failed login, by account and by address.
+    assert locked["d4901"].citizen_id in client.get(attempts).content.decode()
     for officer in locked.values():
         assert client.post(UNLOCK, {"officer": officer.pk}).status_code == 302
     assert AccessAttempt.objects.count() == 0

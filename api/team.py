@@ -1,76 +1,121 @@
 """JSON for the sub-district team's phone page: "my cases" with distances, and the map points.
 
-Thin views over ``layers.selectors.team``; the scope is the selector's, never the request's.
+Thin views over ``layers.selectors.team``; the scope is the selector's, never the request's,
+and the fields are the policy's (``teamcase.*``, ``teammap.*``).
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from layers.selectors.team import (
-    SORTS,
-    officer_team_ids,
-    team_case_list,
-    team_case_map,
-)
-from layers.services.complaints import parse_point
+from api.fields import DecimalNumberField, ExactChoiceField, StrictSerializer
+from layers import policy
+from layers.errors import Forbidden, InvalidInput
+from layers.selectors.team import SORTS, officer_team_ids, team_case_list, team_case_map
 
 
 def _require_team_member(request):
     if not officer_team_ids(request.user):
-        raise PermissionDenied(_("This page is for members of a sub-district team."))
+        raise Forbidden(_("This page is for members of a sub-district team."))
 
 
-def _case_json(row: dict) -> dict:
-    return {
-        "tracking_no": row["tracking_no"],
-        "status": row["status"],
-        "status_label": row["status_label"],
-        "title": row["title"],
-        "category": row["category_name"],
-        "subcategory": row["subcategory_name"] or row["subcategory_text"],
-        "subdistrict": row["subdistrict_name"],
-        "received_at": row["received_at"].isoformat(),
-        "due_at": row["due_at"].isoformat() if row["due_at"] else None,
-        "overdue": row["overdue"],
-        "lat": round(row["lat"], 6),
-        "lon": round(row["lon"], 6),
-        "distance_m": round(row["distance_m"]) if row["distance_m"] is not None else None,
-        # Display strings in the page's language (B.E. dates on Thai pages).
-        "received_label": row["received_label"],
-        "due_label": row["due_label"],
-        "distance_label": row["distance_label"],
-    }
+def _case_json(viewer, row: dict) -> dict:
+    return policy.shape(
+        viewer,
+        "teamcase",
+        {
+            "tracking_no": row["tracking_no"],
+            "status": row["status"],
+            "status_label": row["status_label"],
+            "title": row["title"],
+            "category": row["category_name"],
+            "subcategory": row["subcategory_name"],
+            "subcategory_text": row["subcategory_text"] or None,
+            "subdistrict": row["subdistrict_name"],
+            "received_at": row["received_at"].isoformat(),
+            "due_at": row["due_at"].isoformat() if row["due_at"] else None,
+            "overdue": row["overdue"],
+            "lat": round(row["lat"], 6),
+            "lon": round(row["lon"], 6),
+            "distance_m": round(row["distance_m"]) if row["distance_m"] is not None else None,
+            # Display strings in the page's language (B.E. dates on Thai pages).
+            "received_label": row["received_label"],
+            "due_label": row["due_label"],
+            "distance_label": row["distance_label"],
+        },
+    )
+
+
+class TeamListQuery(StrictSerializer):
+    sort = ExactChoiceField(choices=SORTS, required=False, default="oldest")
+
+
+class TeamPositionInput(StrictSerializer):
+    extra_allowed = ("csrfmiddlewaretoken",)
+
+    lat = DecimalNumberField(low=-90, high=90, required=False)
+    lon = DecimalNumberField(low=-180, high=180, required=False)
+    sort = ExactChoiceField(choices=SORTS, required=False, default="oldest")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if ("lat" in attrs) != ("lon" in attrs):
+            missing = "lon" if "lat" in attrs else "lat"
+            raise InvalidInput({missing: _("This coordinate is required.")})
+        return attrs
 
 
 class TeamCasesView(APIView):
-    """``GET /api/team/cases?lat=&lon=&sort=nearest|oldest`` — open cases first, then recently
-    closed; with a position each case carries ``distance_m`` (PostGIS geography, metres)."""
+    """``GET /api/team/cases?sort=nearest|oldest`` — open cases first, then recently closed.
+
+    ``POST /api/team/cases`` with ``{"lat": .., "lon": .., "sort": ..}`` (JSON or a form) — the
+    same, each case with ``distance_m`` from that position (PostGIS geography, metres). The
+    team member's position goes in a body, never in the address: addresses end up in access
+    logs. A GET that names a position is refused (400) rather than read.
+    """
 
     def get(self, request):
         _require_team_member(request)
-        lat, lon = request.query_params.get("lat"), request.query_params.get("lon")
-        sort = request.query_params.get("sort", "oldest")
-        if sort not in SORTS:
-            raise ValidationError(
-                {"sort": _("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}}
+        if any(name in request.query_params for name in ("lat", "lon")):
+            raise InvalidInput(
+                {"lat": _("Send the position in the body of a POST request, not in the address.")}
             )
+        query = TeamListQuery(data=request.query_params.dict(), context={"request": request})
+        query.is_valid(raise_exception=True)
+        return self._answer(request, sort=query.validated_data["sort"], near=None)
+
+    def post(self, request):
+        _require_team_member(request)
+        body = TeamPositionInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
         near = None
-        if lat not in (None, "") or lon not in (None, ""):
-            near = parse_point(lat=lat, lon=lon)  # ValidationError → 400 naming the field
+        if "lat" in data:
+            near = Point(data["lon"], data["lat"], srid=4326)
+        return self._answer(request, sort=data["sort"], near=near)
+
+    def _answer(self, request, *, sort, near):
+        viewer = policy.viewer_for(request.user)
         cases = team_case_list(officer=request.user, near=near, sort=sort)
         return Response(
-            {
-                "sort": cases["sort"],
-                "position": {"lat": near.y, "lon": near.x} if near else None,
-                "open_total": cases["open_total"],
-                "open": [_case_json(r) for r in cases["open"]],
-                "closed": [_case_json(r) for r in cases["closed"]],
-            }
+            policy.shape(
+                viewer,
+                "page",
+                {
+                    "sort": cases["sort"],
+                    "position": (
+                        policy.shape(viewer, "position", {"lat": near.y, "lon": near.x})
+                        if near
+                        else None
+                    ),
+                    "open_total": cases["open_total"],
+                    "open": [_case_json(viewer, r) for r in cases["open"]],
+                    "closed": [_case_json(viewer, r) for r in cases["closed"]],
+                },
+            )
         )
 
 
@@ -79,4 +124,8 @@ class TeamCasesMapView(APIView):
 
     def get(self, request):
         _require_team_member(request)
-        return Response(team_case_map(officer=request.user))
+        viewer = policy.viewer_for(request.user)
+        collection = team_case_map(officer=request.user)
+        for feature in collection["features"]:
+            feature["properties"] = policy.shape(viewer, "teammap", feature["properties"])
+        return Response(collection)

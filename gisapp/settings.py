@@ -5,6 +5,7 @@ test suite) allows a fixed development SECRET_KEY and DEBUG; anything else (``pr
 refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     # The job queue (e-mail now; snapshots, OCR, exports, webhooks later): PostgreSQL only.
     "procrastinate.contrib.django",
+    "axes",
     "boundaries",
     "layers",
     "api",
@@ -64,9 +66,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "layers.middleware.ForcePasswordChangeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "layers.middleware.SessionTimeoutMiddleware",
+    "layers.middleware.ForcePasswordChangeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a login refused for too many failures into our lock-out page.
+    "axes.middleware.AxesMiddleware",
     # Last, so that its process_exception runs first: application errors raised by views
     # become the Thai error page (or the API's JSON).
     "maps.errors.ApplicationErrorMiddleware",
@@ -110,6 +115,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -176,6 +186,45 @@ PROCRASTINATE_WORKER_DEFAULTS = {
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 JOBS_KEEP_FAILED_DAYS = env_int("JOBS_KEEP_FAILED_DAYS", 90)
 
+# --- Accounts that resist guessing -----------------------------------------------------------
+# Failed logins (the citizen-ID login and the admin login) are counted by django-axes per
+# account (the typed citizen ID, normalised) and per address. An account is locked after
+# LOGIN_FAILURE_LIMIT failures; an address after LOGIN_FAILURE_LIMIT_PER_ADDRESS: much higher,
+# because a district office reaches us through one NAT address and a few typos of its staff
+# must not lock the whole office, while one address trying many accounts (password spraying)
+# is still stopped. Both locks last LOCKOUT_MINUTES after the failure that caused them; the
+# failures of an account from an address are forgotten when it logs in from there.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30)
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15)
+# Password-reset e-mails asked for one address / from one client address within LOCKOUT_MINUTES.
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 3)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 20)
+# How long a password-reset link works.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_MINUTES", 30) * 60
+# Behind a reverse proxy every request comes from the proxy: name how many proxies append to
+# X-Forwarded-For so that the client's own address is counted (0: REMOTE_ADDR as is).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+AXES_HANDLER = "layers.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "layers.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "layers.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "maps.views.accounts.lockout_response"
+# A locked-out try is not counted: the waiting time shown stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Citizen IDs and addresses stay out of the logs (axes masks these in its log lines).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "email"]
+AXES_VERBOSE = False
+
+# Sessions: an officer idle this long is logged out; no session outlives a working day.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 10)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -236,6 +285,8 @@ LOGGING = {
         # Say they registered the tasks, at every start of every command.
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        # axes tells every failure and clean-up at INFO; its warnings (a failure, a lock) remain.
+        "axes": {"level": "WARNING"},
     },
 }
 

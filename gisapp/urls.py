@@ -1,18 +1,14 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+# No route serves MEDIA_ROOT, in development either: attachments are personal data and open only
+# through the case's access-checked view (maps.views.cases.case_attachment).
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("", include("maps.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Thai pages with the site's navigation (JSON under /api/): maps/errors.py.
 handler400 = "maps.errors.handler400"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from boundaries.admin import AreaChoicesWithoutGeom, province_filter
 from boundaries.selectors import without_geoms
-from layers.forms.officers import CitizenIdField
+from layers.forms.officers import AdminCitizenIdAuthenticationForm, CitizenIdField
 from layers.models import (
     Category,
     Officer,
@@ -29,6 +29,8 @@ from layers.services.officers import officer_issue_password
 admin.site.site_header = _("Damrong GIS administration")
 admin.site.site_title = _("Damrong GIS")
 admin.site.index_title = _("Administration")
+# The citizen-ID field of our login page (dashes allowed); django-axes counts its failures.
+admin.site.login_form = AdminCitizenIdAuthenticationForm
 
 ISSUED_PASSWORDS_TEMPLATE = "maps/accounts/admin_issued_passwords.html"
 

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class LayersConfig(AppConfig):
     name = "layers"
     verbose_name = _("Complaints and case work")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from layers.middleware import stamp_session_on_login
+
+        user_logged_in.connect(stamp_session_on_login, dispatch_uid="layers.session_stamp")

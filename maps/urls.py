@@ -1,4 +1,5 @@
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import path
 
 from maps import views
 from maps.views import accounts
@@ -29,8 +30,9 @@ urlpatterns = [
         case_views.case_attachment,
         name="case_attachment",
     ),
-    # Ours before django.contrib.auth.urls: same paths and names, our forms and templates.
+    # django.contrib.auth.urls' paths and names, with our forms and Thai templates.
     path("accounts/login/", accounts.CitizenIdLoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",
         accounts.OfficerPasswordChangeView.as_view(),
@@ -41,6 +43,28 @@ urlpatterns = [
         accounts.OfficerPasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path(
+        "accounts/password_reset/",
+        accounts.OfficerPasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/password_reset/done/",
+        accounts.OfficerPasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.OfficerPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        accounts.OfficerPasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/lockouts/", accounts.lockout_list, name="lockout_list"),
+    path("accounts/lockouts/unlock/", accounts.lockout_unlock, name="lockout_unlock"),
     path("accounts/profile/", accounts.profile, name="profile"),
     path("accounts/register/", accounts.register, name="register"),
     path("accounts/register/done/", accounts.register_done, name="register_done"),
@@ -60,5 +84,4 @@ urlpatterns = [
         accounts.registration_reject_view,
         name="registration_reject",
     ),
-    path("accounts/", include("django.contrib.auth.urls")),
 ]

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
@@ -230,6 +231,43 @@ def reg_name(reg_key: str) -> str:
     return f"REGNAME-{reg_key}-END"
 
 
+# --- Locked accounts (bound to the area of the locked officer's roles) -------------------------
+
+
+@dataclass(frozen=True)
+class LockSpec:
+    key: str
+    role: str
+    province: str | None = None
+    district: str | None = None
+
+
+LOCKS = [
+    LockSpec("lk_d4901", Role.DISTRICT_OFFICER, district="4901"),
+    LockSpec("lk_d4902", Role.DISTRICT_OFFICER, district="4902"),
+    LockSpec("lk_p49", Role.PROVINCE_OFFICER, province="49"),
+    LockSpec("lk_d4801", Role.DISTRICT_OFFICER, district="4801"),
+    LockSpec("lk_central", Role.CENTRAL_OFFICER),
+]
+LOCK = {lk.key: lk for lk in LOCKS}
+
+
+def unlocks(who: Who, lk: LockSpec) -> bool:
+    """The district chief unlocks officers of their district, the province officer those of
+    their province, an administrator everyone."""
+    if who.role == Role.ADMIN:
+        return True
+    if who.role == Role.DISTRICT_CHIEF:
+        return lk.district is not None and lk.district == who.district
+    if who.role == Role.PROVINCE_OFFICER:
+        return (lk.province or (lk.district or "")[:2]) == who.province
+    return False
+
+
+def lock_name(lock_key: str) -> str:
+    return f"LOCKNAME-{lock_key}-END"
+
+
 # --- The data, once per module ----------------------------------------------------------------
 
 
@@ -240,6 +278,7 @@ class World:
     attachments: dict  # case key -> Attachment pk
     regs: dict  # key -> RegistrationRequest
     sessions: dict  # principal key -> session cookie value
+    locked: dict  # key -> Officer whose login is locked
 
 
 def _subdistrict(area: str) -> Subdistrict:
@@ -326,12 +365,30 @@ def build_world() -> World:
         )
         for r in REGS
     }
+    locked = {
+        lk.key: make_officer(
+            lk.role, province=lk.province, district=lk.district, last_name=lock_name(lk.key)
+        )
+        for lk in LOCKS
+    }
+    for i, officer in enumerate(locked.values()):
+        AccessAttempt.objects.create(
+            username=officer.citizen_id,
+            ip_address=f"192.0.2.{i + 1}",
+            user_agent="matrix",
+            http_accept="*/*",
+            path_info="/accounts/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=settings.LOGIN_FAILURE_LIMIT,
+            attempt_time=now,
+        )
     sessions = {}
     for key, officer in officers.items():
         client = Client()
         client.force_login(officer)
         sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return World(officers, cases, attachments, regs, sessions)
+    return World(officers, cases, attachments, regs, sessions, locked)
 
 
 @pytest.fixture(scope="module")
@@ -339,6 +396,9 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     overrides = override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         MEDIA_ROOT=str(tmp_path_factory.mktemp("matrix-media")),
+        # The module's data live as long as its tests run: locks and sessions must outlast them.
+        LOCKOUT_MINUTES=24 * 60,
+        SESSION_IDLE_MINUTES=24 * 60,
     )
     overrides.enable()
     with django_db_blocker.unblock():
@@ -421,6 +481,7 @@ URL_CLASSES = {
     "case_overdue": AREA,
     "registration_list": AREA,
     "registration_detail": AREA,
+    "lockout_list": AREA,
     "api:cases": AREA,
     "api:cases-backlog": AREA,
     "api:cases-overdue": AREA,
@@ -454,6 +515,7 @@ URL_CLASSES = {
     "api:case-actions": POST_ONLY,
     "registration_approve": POST_ONLY,
     "registration_reject": POST_ONLY,
+    "lockout_unlock": POST_ONLY,
     "logout": POST_ONLY,
 }
 # Walked past: Django's admin (staff only, its own permission system), the language switch
@@ -699,6 +761,7 @@ AREA_VARIANTS = {
     # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
     "api:boundaries-lookup": ["4902", "48"],
     "registration_list": ["pending"],
+    "lockout_list": ["all"],
 }
 AREA_CASES = [(name, v) for name, variants in AREA_VARIANTS.items() for v in variants]
 
@@ -712,6 +775,8 @@ def _area_request(name: str, variant: str) -> str:
     if name == "api:boundaries-lookup":
         point = _subdistrict(variant).geom.point_on_surface
         return f"{reverse(name)}?lat={point.y}&lon={point.x}"
+    if name == "lockout_list":
+        return reverse(name)
     return f"{reverse(name)}?{variant}"
 
 
@@ -737,9 +802,9 @@ def test_area_bound(world, who_key, name, variant):
         assert not shown - expected, f"{label}: shows cases outside its area {shown - expected}"
         assert not expected - shown, f"{label}: misses cases of its area {expected - shown}"
 
-    if who.role is None and name != "registration_list":
+    if who.role is None and name not in ("registration_list", "lockout_list"):
         return refused()
-    if name not in ("province_map", "api:complaints_geojson", "registration_list"):
+    if name not in ("province_map", "api:complaints_geojson", "registration_list", "lockout_list"):
         assert response.status_code == 200, (label, response.status_code)
     if name in FILTERED_LISTS:
         filters = AREA_FILTERS[variant]
@@ -791,6 +856,16 @@ def test_area_bound(world, who_key, name, variant):
             assert response.status_code == 200, (label, response.status_code)
             shown = {k for k in REG if reg_name(k) in body}
         assert shown == {k for k, r in REG.items() if decides(who, r)}, label
+    elif name == "lockout_list":
+        expected = {k for k, lk in LOCK.items() if unlocks(who, lk)}
+        if who.role not in (Role.ADMIN, Role.DISTRICT_CHIEF, Role.PROVINCE_OFFICER):
+            assert response.status_code == 403, (label, response.status_code)
+        else:
+            assert response.status_code == 200, (label, response.status_code)
+        shown = {k for k in LOCK if lock_name(k) in body}
+        assert shown == expected, label
+        for officer in world.locked.values():
+            assert officer.citizen_id not in body, label
     else:
         pytest.fail(f"{name} is in AREA_VARIANTS without a check here")
 
@@ -823,6 +898,25 @@ def test_registration_requests_by_area(world, who_key, url_name, reg_key):
             assert reg.status == RegistrationRequest.Status.APPROVED, label
             return
     assert reg.status == RegistrationRequest.Status.PENDING, label
+
+
+@pytest.mark.parametrize("lock_key", list(LOCK))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_unlocking_by_area(world, who_key, lock_key):
+    """A locked account is unlocked only by an officer of its area (or an administrator)."""
+    who, officer = WHO[who_key], world.locked[lock_key]
+    label = f"{who_key} unlocks {lock_key}"
+    response = client_for(world, who).post(reverse("lockout_unlock"), {"officer": officer.pk})
+    left = AccessAttempt.objects.filter(username=officer.citizen_id).count()
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not unlocks(who, LOCK[lock_key]):
+        assert response.status_code in (403, 404), (label, response.status_code)
+    else:
+        assert response.status_code == 302, (label, response.status_code)
+        assert left == 0, label
+        return
+    assert left == 1, f"{label}: refused, yet the lock changed"
 
 
 # --- (c) own data -----------------------------------------------------------------------------
@@ -1010,6 +1104,7 @@ def test_every_classified_url_is_exercised():
     for kind, names in drivers.items():
         classified = {n for n, c in URL_CLASSES.items() if c == kind}
         assert classified == names, (kind, classified ^ names)
-    # The POST-only actions on a case or a registration request are driven by area too.
+    # The POST-only actions on a case, a registration request or a lock are driven by area too.
     assert {"case_action", "api:case-actions"} <= set(CASE_POSTS)
     assert {"registration_approve", "registration_reject"} <= set(REG_ACTIONS)
+    assert "lockout_unlock" in URL_CLASSES  # driven by test_unlocking_by_area

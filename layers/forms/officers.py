@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import date
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from boundaries.models import District, Province
 from boundaries.selectors import without_geoms
 from layers.models import Officer, PermissionLevel, RegistrationRequest
-from layers.services.officers import officer_password_change, registration_validate
+from layers.services.officers import (
+    officer_password_change,
+    officer_password_reset,
+    registration_validate,
+)
 from layers.thaidate import BE_OFFSET
 from layers.validators import normalize_citizen_id, validate_citizen_id
+
+logger = logging.getLogger(__name__)
 
 # 13 digits plus the dashes or spaces people type: 1-1017-00203-41-7 is 17 characters.
 CITIZEN_ID_INPUT_MAX = 20
@@ -78,6 +95,71 @@ class CitizenIdAuthenticationForm(AuthenticationForm):
         if officer is not None and password and officer.check_password(password):
             return ValidationError(self.error_messages["inactive"], code="inactive")
         return ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
+class AdminCitizenIdAuthenticationForm(AdminAuthenticationForm):
+    """The admin site's login: the same citizen-ID field (dashes and spaces allowed), so that a
+    typed ID counts as one account in the lock-out however it is written."""
+
+    username = CitizenIdField(widget=forms.TextInput(attrs={"autofocus": True}))
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].max_length = CITIZEN_ID_INPUT_MAX
+        self.fields["username"].widget.attrs["maxlength"] = CITIZEN_ID_INPUT_MAX
+        self.fields["username"].label = _("Citizen ID")
+
+
+class OfficerPasswordResetForm(PasswordResetForm):
+    """Ask for a reset link by e-mail. Django's form already answers the same whether or not an
+    account has the address; the e-mail is ours: Thai, the masked citizen ID only."""
+
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """The one place the reset e-mail is sent from."""
+        user = context["user"]
+        context = {
+            **context,
+            "masked_citizen_id": user.masked_citizen_id,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            "valid_minutes": max(1, settings.PASSWORD_RESET_TIMEOUT // 60),
+        }
+        # In the site's language (Thai), whatever language the page was in.
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = "".join(render_to_string(subject_template_name, context).splitlines())
+            body = render_to_string(email_template_name, context)
+        try:
+            EmailMessage(subject, body, from_email, [to_email]).send()
+        except Exception as exc:  # noqa: BLE001 - the answer must not tell that a mail was due
+            # The error's type and the officer's number only: no address in the logs.
+            logger.warning(
+                "sending a password-reset e-mail to officer %s failed (%s)",
+                user.pk,
+                type(exc).__name__,
+            )
+
+
+class OfficerSetPasswordForm(SetPasswordForm):
+    """The new password chosen through a reset link; it also ends the first-login lock and
+    the account's login lock-out (whoever holds the link holds the mailbox)."""
+
+    def save(self, commit=True):
+        return officer_password_reset(
+            officer=self.user, new_password=self.cleaned_data["new_password1"]
+        )
 
 
 class OfficerPasswordChangeForm(PasswordChangeForm):

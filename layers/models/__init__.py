@@ -10,6 +10,7 @@ from layers.models.complaints import (
 )
 from layers.models.officers import (
     Officer,
+    PasswordResetAttempt,
     PermissionLevel,
     RegistrationRequest,
     Role,
@@ -39,6 +40,7 @@ __all__ = [
     "HistoryKind",
     "Notification",
     "Officer",
+    "PasswordResetAttempt",
     "PermissionLevel",
     "RegistrationRequest",
     "Role",

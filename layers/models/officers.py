@@ -194,3 +194,24 @@ class RegistrationRequest(models.Model):
 
     def __str__(self):
         return f"{self.title}{self.first_name} {self.last_name} ({self.get_status_display()})"
+
+
+class PasswordResetAttempt(models.Model):
+    """One request for a password-reset e-mail, kept while it counts towards the throttle
+    (``PASSWORD_RESET_LIMIT`` per e-mail address, ``PASSWORD_RESET_LIMIT_PER_ADDRESS`` per
+    client address, within ``LOCKOUT_MINUTES``).
+
+    The e-mail address is kept as a keyed digest only: the table answers "how often was this
+    address asked for", never "which addresses were asked for".
+    """
+
+    email_digest = models.CharField(max_length=64, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("password reset request")
+        verbose_name_plural = _("password reset requests")
+
+    def __str__(self):
+        return f"{self.requested_at:%Y-%m-%d %H:%M}"

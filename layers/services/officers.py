@@ -28,6 +28,7 @@ from layers.models import (
     RoleAssignment,
 )
 from layers.selectors.officers import registration_can_decide
+from layers.services.lockouts import account_failures_forget
 from layers.services.mail import mail_send
 from layers.validators import normalize_citizen_id
 
@@ -77,6 +78,17 @@ def officer_password_change(*, officer: Officer, new_password: str) -> Officer:
     officer.set_password(new_password)
     officer.must_change_password = False
     officer.save(update_fields=["password", "must_change_password"])
+    return officer
+
+
+@transaction.atomic
+def officer_password_reset(*, officer: Officer, new_password: str) -> Officer:
+    """Set the password chosen through a reset link (the officer proved they hold the mailbox):
+    it lifts the first-login lock and forgets the account's counted login failures."""
+    officer.set_password(new_password)
+    officer.must_change_password = False
+    officer.save(update_fields=["password", "must_change_password"])
+    account_failures_forget(officer=officer)
     return officer
 
 

@@ -7,6 +7,7 @@ role go behind ``nav.<flag>`` in ``_nav.html``.
 from django import template
 
 from layers.policy import may_record
+from layers.selectors.lockouts import officer_may_unlock_accounts
 from layers.selectors.officers import registration_approver_areas
 from layers.selectors.scope import (
     COUNTRY_ROLES,
@@ -32,6 +33,7 @@ def officer_nav(user):
         "gis_analyst": "gis_analyst" in j.roles,
         "has_area": not j.is_empty,
         "approver": bool(registration_approver_areas(officer=user)),
+        "unlocker": officer_may_unlock_accounts(user),
         "staff": user.is_staff,
         "may_record": may_record(user),
     }

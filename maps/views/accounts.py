@@ -1,10 +1,12 @@
-"""Officer accounts: log in by citizen ID, first-password change, profile, registration.
+"""Officer accounts: log in by citizen ID (with lock-out), first-password change, password reset
+by e-mail, profile, registration, unlocking locked accounts.
 
 Thin views: the rules live in ``layers.services.officers`` and ``layers.selectors.officers``.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -23,11 +26,20 @@ from layers.forms.officers import (
     TITLE_SUGGESTIONS,
     CitizenIdAuthenticationForm,
     OfficerPasswordChangeForm,
+    OfficerPasswordResetForm,
+    OfficerSetPasswordForm,
     ProfileForm,
     RegistrationForm,
     RejectForm,
 )
-from layers.models import RegistrationRequest
+from layers.lockout import client_address, lockout_username
+from layers.models import Officer, RegistrationRequest
+from layers.selectors.lockouts import (
+    locked_accounts_visible_to,
+    lockout_for,
+    officer_is_admin,
+    officer_may_unlock_accounts,
+)
 from layers.selectors.officers import (
     officer_is_registration_approver,
     officer_roles,
@@ -35,6 +47,7 @@ from layers.selectors.officers import (
     registration_can_decide,
     registrations_visible_to,
 )
+from layers.services.lockouts import account_unlock, password_reset_throttle
 from layers.services.officers import (
     RegistrationAlreadyDecided,
     officer_profile_update,
@@ -43,11 +56,175 @@ from layers.services.officers import (
     registration_submit,
 )
 
+LOGIN_TEMPLATE = "registration/login.html"
+
 
 class CitizenIdLoginView(auth_views.LoginView):
     form_class = CitizenIdAuthenticationForm
-    template_name = "registration/login.html"
+    template_name = LOGIN_TEMPLATE
     redirect_authenticated_user = True
+
+
+def _minutes(n: int) -> str:
+    return ngettext("%(n)s minute", "%(n)s minutes", n) % {"n": n}
+
+
+def lockout_message(lock) -> dict:
+    """What the lock-out page says: the waiting time first, then what else may be done."""
+    wait = _minutes(lock.minutes if lock else settings.LOCKOUT_MINUTES)
+    if lock is not None and lock.by_address and not lock.by_account:
+        return {
+            "lead": _(
+                "Too many failed logins from this network. Please wait %(wait)s and try again."
+            )
+            % {"wait": wait},
+            "help": _(
+                "If the whole office cannot log in, ask the system administrator to lift the lock."
+            ),
+        }
+    return {
+        "lead": _("Too many failed logins for this citizen ID. Please wait %(wait)s and try again.")
+        % {"wait": wait},
+        "help": _(
+            "You may also reset your password by e-mail, or ask your district chief or province "
+            "officer to unlock your account."
+        ),
+    }
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes' lock-out answer (``AXES_LOCKOUT_CALLABLE``), for our login and the admin
+    site's: the login page again, with the message and the waiting time, status 429. Nobody is
+    logged in, whatever the password was."""
+    username = lockout_username(request, credentials)
+    lock = lockout_for(username=username, ip_address=client_address(request))
+    form = CitizenIdAuthenticationForm(request, initial={"username": username or ""})
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = ""
+    response = render(
+        request,
+        LOGIN_TEMPLATE,
+        {"form": form, "lockout": lockout_message(lock), "next": target},
+        status=429,
+    )
+    if lock is not None:
+        response["Retry-After"] = str(int(lock.wait.total_seconds()) + 1)
+    return response
+
+
+# --- Password reset by e-mail -------------------------------------------------------------------
+
+
+class OfficerPasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link. The same answer for an address with an account and one without;
+    more than ``PASSWORD_RESET_LIMIT`` requests for one address (or
+    ``PASSWORD_RESET_LIMIT_PER_ADDRESS`` from one client) within ``LOCKOUT_MINUTES`` get the
+    waiting time instead, whether the address has an account or not."""
+
+    form_class = OfficerPasswordResetForm
+    # Our own names: django.contrib.admin ships registration/password_reset_*.html and comes
+    # first in INSTALLED_APPS.
+    template_name = "registration/officer_password_reset_form.html"
+    email_template_name = "registration/officer_password_reset_email.txt"
+    subject_template_name = "registration/officer_password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    def form_valid(self, form):
+        wait = password_reset_throttle(
+            email=form.cleaned_data["email"], ip_address=client_address(self.request)
+        )
+        if wait is not None:
+            minutes = max(1, -(-int(wait.total_seconds()) // 60))
+            form.add_error(
+                None,
+                _(
+                    "Too many reset requests. Please wait %(wait)s before asking again, and "
+                    "look for the e-mail already sent (also in the spam folder)."
+                )
+                % {"wait": _minutes(minutes)},
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(int(wait.total_seconds()) + 1)
+            return response
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+
+
+class OfficerPasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/officer_password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+
+
+class OfficerPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = OfficerSetPasswordForm
+    template_name = "registration/officer_password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class OfficerPasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/officer_password_reset_complete.html"
+
+
+# --- Locked accounts ------------------------------------------------------------------------------
+
+
+def _unlocker_or_403(request):
+    if not officer_may_unlock_accounts(request.user):
+        raise PermissionDenied(
+            _("Only district chiefs, province officers and administrators unlock accounts.")
+        )
+
+
+@never_cache
+@login_required
+def lockout_list(request):
+    """Locked accounts of the officer's area, each with a button that lifts the lock."""
+    _unlocker_or_403(request)
+    return render(
+        request,
+        "maps/accounts/lockouts.html",
+        {
+            "rows": locked_accounts_visible_to(officer=request.user),
+            "is_admin": officer_is_admin(request.user),
+            "lockout_minutes": settings.LOCKOUT_MINUTES,
+            "failure_limit": settings.LOGIN_FAILURE_LIMIT,
+        },
+    )
+
+
+@login_required
+@require_POST
+def lockout_unlock(request):
+    # The officer by number in the POST body: a citizen ID never goes into a URL (access logs).
+    _unlocker_or_403(request)
+    try:
+        target = Officer.objects.get(pk=int(request.POST.get("officer", "")))
+    except (ValueError, Officer.DoesNotExist):
+        raise Http404(_("No such officer.")) from None
+    account_unlock(officer=request.user, target=target)  # PermissionDenied outside the area
+    messages.success(
+        request,
+        _("The account of %(name)s is unlocked: they may log in again.")
+        % {"name": target.get_full_name() or target.masked_citizen_id},
+    )
+    return redirect("lockout_list")
 
 
 class OfficerPasswordChangeView(auth_views.PasswordChangeView):

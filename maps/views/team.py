@@ -10,26 +10,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from boundaries.models import Subdistrict
-from layers.errors import ActionForbidden, CaseNotFound, StaleVersion, TransitionRefused
-from layers.models import CloseResult, Status
-from layers.policy import sees_personal_data
-from layers.selectors.cases import (
-    case_get,
-    case_history,
-    case_notes,
-    case_subdistrict_geojson,
-)
+from layers import policy
+from layers.errors import Forbidden, InvalidInput, StaleVersion, TransitionRefused
+from layers.models import CloseResult
+from layers.selectors.cases import case_get, case_notes, case_subdistrict_geojson
 from layers.selectors.intake import SUBDISTRICT_TOLERANCE, base_map_geojson
 from layers.selectors.team import SORTS, officer_teams, team_case_list
 from layers.services.complaints import parse_point
 from layers.services.workflow import actions_available, complaint_act
+from maps.views.cases import history_rows
 
 # The status changes and notes a team makes from the phone; the rest (assign, forward, return,
 # reopen) belong to the district's case page.
@@ -39,22 +32,29 @@ TEAM_PAGE_ACTIONS = ("note", "start", "close")
 def _require_team_member(request):
     teams = officer_teams(officer=request.user)
     if not teams:
-        raise PermissionDenied(_("This page is for members of a sub-district team."))
+        raise Forbidden(_("This page is for members of a sub-district team."))
     return teams
 
 
 @login_required
 def team_home(request):
+    """My cases. A GET lists them oldest first (a position in the address is never read: it
+    would stay in access logs); the page's script asks the API by POST once the phone knows
+    where it is. Without the script, the sort buttons POST the same form, with the position if
+    one was filled in."""
     teams = _require_team_member(request)
-    sort = request.GET.get("sort", "oldest")
+    params = request.POST if request.method == "POST" else request.GET
+    sort = params.get("sort", "oldest")
     if sort not in SORTS:
         sort = "oldest"
     near = None
-    if request.GET.get("lat") or request.GET.get("lon"):
+    status = 200
+    if request.method == "POST" and (params.get("lat") or params.get("lon")):
         try:
-            near = parse_point(lat=request.GET.get("lat"), lon=request.GET.get("lon"))
-        except ValidationError:
-            messages.warning(request, _("The position in the address was not understood."))
+            near = parse_point(lat=params.get("lat"), lon=params.get("lon"))
+        except InvalidInput:
+            messages.warning(request, _("The position sent was not understood."))
+            status = 400
     cases = team_case_list(officer=request.user, near=near, sort=sort)
     areas = base_map_geojson(
         Subdistrict.objects.filter(code__in=[t.subdistrict_id for t in teams]),
@@ -65,50 +65,31 @@ def team_home(request):
         "teams": teams,
         "cases": cases,
         "sort": cases["sort"],
-        "sort_explicit": "sort" in request.GET,
+        "sort_explicit": "sort" in params,
+        "position": {"lat": near.y, "lon": near.x} if near else None,
         "team_areas": areas,
     }
-    return render(request, "maps/team/home.html", context)
-
-
-def _attachment_url(complaint, attachment) -> str:
-    # The case page's access-checked download; never a bare /media/ link.
-    return reverse("case_attachment", args=[complaint.tracking_no, attachment.pk])
-
-
-def _status_label(code: str) -> str:
-    return str(Status(code).label) if code in Status.values else code
-
-
-def _history_row(entry) -> dict:
-    return {
-        "at": entry.at,
-        "actor": entry.actor.get_full_name() if entry.actor_id else "",
-        "kind": entry.get_kind_display(),
-        "change": (
-            f"{_status_label(entry.from_status) or '—'} → {_status_label(entry.to_status)}"
-            if entry.to_status and entry.to_status != entry.from_status
-            else ""
-        ),
-        "note": entry.note,
-    }
+    return render(request, "maps/team/home.html", context, status=status)
 
 
 def _case_context(request, complaint, *, errors=None, data=None):
+    viewer = policy.viewer_for(request.user)
     notes = list(case_notes(complaint))
-    for note in notes:
-        note.photo_links = [(a, _attachment_url(complaint, a)) for a in note.attachments.all()]
     available = actions_available(complaint=complaint, officer=request.user)
     visits = [
         {"lat": n.visit_location.y, "lon": n.visit_location.x, "at": n.created_at.isoformat()}
         for n in notes
-        if n.visit_location is not None
+        if n.visit_location is not None and viewer.sees("note.visit_lat")
     ]
     return {
-        "case": complaint,
-        "personal": sees_personal_data(request.user),
-        "notes": notes,
-        "history": [_history_row(h) for h in case_history(complaint)],
+        # The policy's views, as on the district's case page (layers/policy.py).
+        "case": policy.case_view(viewer, complaint),
+        "may": {
+            "personal": viewer.sees("case.personal"),
+            "attachments": viewer.sees("case.attachments"),
+        },
+        "notes": [policy.note_view(viewer, n) for n in notes],
+        "history": history_rows(viewer, complaint),
         "actions": [a for a in TEAM_PAGE_ACTIONS if a in available],
         "close_results": CloseResult.choices,
         "errors": errors or {},
@@ -124,10 +105,7 @@ def _case_context(request, complaint, *, errors=None, data=None):
 @login_required
 def team_case(request, tracking_no: str):
     _require_team_member(request)
-    try:
-        complaint = case_get(officer=request.user, tracking_no=tracking_no)
-    except CaseNotFound:
-        raise Http404(_("No such case.")) from None
+    complaint = case_get(officer=request.user, tracking_no=tracking_no)
 
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -145,26 +123,18 @@ def team_case(request, tracking_no: str):
                 data=request.POST,
                 files=request.FILES.getlist("files"),
             )
-        except StaleVersion as exc:
+        except (StaleVersion, TransitionRefused) as exc:
             # Show the case as it is now, so the officer can redo the change knowingly.
             messages.error(request, exc.message)
             fresh = case_get(officer=request.user, tracking_no=tracking_no)
             context = _case_context(request, fresh, data=request.POST)
-            return render(request, "maps/team/case.html", context, status=409)
-        except TransitionRefused as exc:
-            messages.error(request, exc.message)
-            fresh = case_get(officer=request.user, tracking_no=tracking_no)
-            return render(request, "maps/team/case.html", _case_context(request, fresh), status=409)
-        except ActionForbidden as exc:
-            raise PermissionDenied(exc.message) from None
-        except CaseNotFound:
-            raise Http404(_("No such case.")) from None
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+            return render(request, "maps/team/case.html", context, status=exc.status)
+        except InvalidInput as exc:
             messages.error(request, _("Nothing was saved: please correct the marked fields."))
-            context = _case_context(request, complaint, errors=errors, data=request.POST)
+            context = _case_context(request, complaint, errors=exc.fields, data=request.POST)
             context["open_form"] = action
-            return render(request, "maps/team/case.html", context, status=400)
+            return render(request, "maps/team/case.html", context, status=exc.status)
+        # Anything else (a role that may not, a case gone) is the error page's.
         done = {
             "note": _("Progress note saved."),
             "start": _("Work on the case has started."),

@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 
 from boundaries.models import District, Province, Subdistrict
 from layers.models import (
@@ -260,7 +260,9 @@ def test_one_account_of_each_role_per_demo_province_bound_to_its_area(seeded):
         for role in ROLE_ORDER:
             cid = demo_citizen_id(province, role)
             assert is_valid_citizen_id(cid)
-            officer = authenticate(username=cid, password=DEMO_PASSWORD)
+            # With a request, as every login has one (the lock-out backend insists on it).
+            request = RequestFactory().post("/accounts/login/")
+            officer = authenticate(request, username=cid, password=DEMO_PASSWORD)
             assert officer is not None, (province, role)
             assert not officer.must_change_password
             assignment = RoleAssignment.objects.get(officer=officer)

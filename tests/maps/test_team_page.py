@@ -1,6 +1,9 @@
 """The sub-district team's phone page /team/ and its JSON (issue 3, "Sub-district team")."""
 
+import json
+import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.gis.db.models.functions import Distance, PointOnSurface
@@ -104,13 +107,18 @@ def test_open_cases_come_first_and_closed_ones_after(client, world):
     assert html.index(second.tracking_no) < html.index(first.tracking_no)
 
 
+def post_json(client, url, data):
+    return client.post(url, json.dumps(data), content_type="application/json")
+
+
 def test_nearest_first_with_geography_distances(client, world):
     a, b = world["ours"]
     client.force_login(world["member"])
     # Stand right at case b: it must come first, at ~0 m.
     here = Point(b.location.x, b.location.y + 0.0001, srid=4326)
-    body = client.get(API, {"lat": here.y, "lon": here.x, "sort": "nearest"}).json()
+    body = post_json(client, API, {"lat": here.y, "lon": here.x, "sort": "nearest"}).json()
     assert body["sort"] == "nearest"
+    assert body["position"] == {"lat": here.y, "lon": here.x}
     assert [c["tracking_no"] for c in body["open"]] == [b.tracking_no, a.tracking_no]
     # The distances agree with PostGIS's spheroid distance computed another way.
     expected = dict(
@@ -121,10 +129,52 @@ def test_nearest_first_with_geography_distances(client, world):
     for c in body["open"]:
         assert abs(c["distance_m"] - expected[c["tracking_no"]].m) <= 1.0
     # Oldest first, the default.
-    body = client.get(API, {"lat": here.y, "lon": here.x}).json()
+    body = post_json(client, API, {"lat": here.y, "lon": here.x}).json()
     assert [c["tracking_no"] for c in body["open"]] == [a.tracking_no, b.tracking_no]
+    # A form body works as well as JSON.
+    body = client.post(API, {"lat": here.y, "lon": here.x, "sort": "nearest"}).json()
+    assert [c["tracking_no"] for c in body["open"]] == [b.tracking_no, a.tracking_no]
     # Nearest without a position falls back to oldest.
     assert client.get(API, {"sort": "nearest"}).json()["sort"] == "oldest"
+    assert post_json(client, API, {"sort": "nearest"}).json()["sort"] == "oldest"
+
+
+def test_a_position_in_the_address_is_refused_not_read(client, world):
+    """Addresses end up in access logs: the API refuses a position there instead of using it."""
+    client.force_login(world["member"])
+    b = world["ours"][1]
+    for params in ({"lat": b.location.y, "lon": b.location.x}, {"lat": "16.5"}, {"lon": "104"}):
+        response = client.get(API, {**params, "sort": "nearest"})
+        assert response.status_code == 400
+        assert "POST" in response.json()["fields"]["lat"][0]
+    # Without a position, a GET still lists the cases.
+    response = client.get(API)
+    assert response.status_code == 200 and response.json()["position"] is None
+
+
+def test_the_page_reads_a_posted_position_and_never_one_in_the_address(client, world):
+    a, b = world["ours"]
+    client.force_login(world["member"])
+    # An old bookmark with a position in the address: listed oldest first, position ignored.
+    html = client.get(HOME, {"lat": b.location.y, "lon": b.location.x}).content.decode()
+    assert html.index(a.tracking_no) < html.index(b.tracking_no)
+    assert set(re.findall(r'class="dist">([^<]*)<', html)) == {""}  # no distances
+    # The page's own form (the fallback without the script) posts the position in its body.
+    response = client.post(
+        HOME, {"lat": f"{b.location.y:.6f}", "lon": f"{b.location.x:.6f}", "sort": "nearest"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index(b.tracking_no) < html.index(a.tracking_no)
+    assert all(re.findall(r'class="dist">([^<]*)<', html))  # every case with its distance
+    assert f'value="{b.location.y:.6f}"' in html  # kept for the next sort button
+    # Without a position, the sort buttons still work.
+    response = client.post(HOME, {"sort": "oldest"})
+    assert response.status_code == 200
+    # A position that makes no sense: said so, nothing sorted by it.
+    response = client.post(HOME, {"lat": "north", "lon": "104.7", "sort": "nearest"})
+    assert response.status_code == 400
+    assert "msg-warning" in response.content.decode()
 
 
 def test_map_data_is_the_teams_open_cases_without_personal_data(client, world):
@@ -150,12 +200,18 @@ def test_map_data_is_the_teams_open_cases_without_personal_data(client, world):
 
 def test_bad_position_or_sort_is_a_400(client, world):
     client.force_login(world["member"])
-    response = client.get(API, {"lat": "x", "lon": "104.7"})
+    response = post_json(client, API, {"lat": "x", "lon": "104.7"})
     assert response.status_code == 400 and "lat" in response.json()["fields"]
-    response = client.get(API, {"lat": "16.5"})
+    response = post_json(client, API, {"lat": "16.5"})
     assert response.status_code == 400 and "lon" in response.json()["fields"]
+    response = post_json(client, API, {"sort": "random"})
+    assert response.status_code == 400 and "sort" in response.json()["fields"]
     response = client.get(API, {"sort": "random"})
     assert response.status_code == 400 and "sort" in response.json()["fields"]
+    response = post_json(client, API, [16.5, 104.7])
+    assert response.status_code == 400
+    response = client.post(API, "{not json", content_type="application/json")
+    assert response.status_code == 400
 
 
 # --- One case: note, photo, GPS, status ---------------------------------------------------------
@@ -286,6 +342,8 @@ def test_anonymous_is_refused_everywhere(client, world):
     assert response.status_code == 302
     for url in (API, API_MAP):
         assert client.get(url).status_code in (401, 403)
+    assert client.post(API, {"lat": "16.5", "lon": "104.7"}).status_code in (401, 403)
+    assert client.post(HOME, {"lat": "16.5", "lon": "104.7"}).status_code == 302
     assert Complaint.objects.get(pk=case.pk).status == Status.ASSIGNED
 
 
@@ -306,6 +364,8 @@ def test_officers_without_a_team_are_refused(client, world, role, area):
     assert client.get(case_url(case)).status_code == 403
     assert client.post(case_url(case), {"action": "start", "version": 1}).status_code == 403
     assert client.get(API).status_code == 403
+    assert client.post(API, {"lat": "16.5", "lon": "104.7"}).status_code == 403
+    assert client.post(HOME, {"lat": "16.5", "lon": "104.7"}).status_code == 403
     assert client.get(API_MAP).status_code == 403
     assert Complaint.objects.get(pk=case.pk).status == Status.ASSIGNED
 
@@ -359,6 +419,9 @@ def test_phone_page_at_360_renders_list_and_map_offline(live_server, live_data):
     with open_browser() as browser:
         # The phone stands next to the second (newer) case: nearest first puts it on top.
         page = new_page(browser, live_server.url, mobile=True, geolocation=(lat + 0.0062, lon))
+        # Every request the pages and their script make, to check where the position goes.
+        sent = []
+        page.on("request", lambda r: sent.append((r.method, r.url, r.post_data or "")))
         login(page, live_server.url, member)
         response = page.goto(f"{live_server.url}{HOME}")
         assert response.status == 200
@@ -369,7 +432,9 @@ def test_phone_page_at_360_renders_list_and_map_offline(live_server, live_data):
             near.tracking_no,
             far.tracking_no,
         ]
-        assert page.locator(".seg a[data-sort=nearest]").get_attribute("aria-current") == "true"
+        assert (
+            page.locator(".seg button[data-sort=nearest]").get_attribute("aria-current") == "true"
+        )
         # Both cases on the map, plus the "you are here" dot.
         page.wait_for_function("() => window.damrongTeam.cases.getLayers().length === 2")
         assert page.locator("#team-map path.leaflet-interactive").count() >= 3
@@ -378,6 +443,18 @@ def test_phone_page_at_360_renders_list_and_map_offline(live_server, live_data):
         box = page.locator("#team-map").bounding_box()
         assert box["width"] <= 360 and box["height"] >= 200
         screenshot(page, "team_360")
+        # The sort buttons redraw the list in place (the script's POST, not the form's).
+        page.click(".seg button[data-sort=oldest]")
+        page.wait_for_function(
+            "t => document.querySelector('#open-cases .case-item').dataset.tracking === t",
+            arg=far.tracking_no,
+        )
+        assert page.url == f"{live_server.url}{HOME}"
+        page.click(".seg button[data-sort=nearest]")
+        page.wait_for_function(
+            "t => document.querySelector('#open-cases .case-item').dataset.tracking === t",
+            arg=near.tracking_no,
+        )
         page.locator(f'.case-item[data-tracking="{near.tracking_no}"] a').click()
         page.wait_for_selector("#note-form")
         assert page.locator("#note-form input[type=file][capture]").count() == 1
@@ -388,3 +465,14 @@ def test_phone_page_at_360_renders_list_and_map_offline(live_server, live_data):
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
         assert page.blocked_requests == []
         assert page.console_errors == []
+    # No request put the position in its address (access logs keep addresses)...
+    assert sent
+    for method, url, _body in sent:
+        query = parse_qs(urlsplit(url).query)
+        assert not {"lat", "lon", "latitude", "longitude"} & set(query), (method, url)
+        assert f"{lat + 0.0062:.4f}" not in url, (method, url)
+    # ...it went in the body of the script's POSTs to the API.
+    api_posts = [json.loads(body) for method, url, body in sent if method == "POST" and API in url]
+    assert len(api_posts) >= 2
+    assert all(abs(p["lat"] - (lat + 0.0062)) < 1e-5 for p in api_posts)
+    assert {p["sort"] for p in api_posts} == {"nearest", "oldest"}

@@ -110,7 +110,7 @@
     a.appendChild(el("span", "title", c.title || c.category));
     var meta = el("span", "meta");
     meta.appendChild(el("span", "badge status-" + c.status, c.status_label));
-    meta.appendChild(el("span", null, c.category + (c.subcategory ? " · " + c.subcategory : "")));
+    meta.appendChild(el("span", null, c.category + ((c.subcategory || c.subcategory_text) ? " · " + (c.subcategory || c.subcategory_text) : "")));
     meta.appendChild(el("span", null, cfg.msgSubdistrict + " " + c.subdistrict));
     meta.appendChild(el("span", null, cfg.msgReceived + " " + c.received_label));
     if (c.due_label && c.status !== "closed") {
@@ -131,10 +131,23 @@
     }
   }
 
+  // The position goes in a POST body, never in the address (addresses end up in access logs).
   function loadList() {
-    var url = cfg.casesUrl + "?sort=" + encodeURIComponent(sort);
-    if (position) url += "&lat=" + position.lat.toFixed(6) + "&lon=" + position.lon.toFixed(6);
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var body = { sort: sort };
+    if (position) {
+      body.lat = Number(position.lat.toFixed(6));
+      body.lon = Number(position.lon.toFixed(6));
+    }
+    return fetch(cfg.casesUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/json",
+        "X-CSRFToken": tools.querySelector("input[name=csrfmiddlewaretoken]").value,
+      },
+      body: JSON.stringify(body),
+    })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(drawList)
       .catch(function () { statusOut.textContent = cfg.msgFailed; });
@@ -142,17 +155,19 @@
 
   function setSort(value) {
     sort = value;
-    var links = tools.querySelectorAll(".seg a");
-    for (var i = 0; i < links.length; i++) {
-      links[i].setAttribute("aria-current", links[i].dataset.sort === sort ? "true" : "false");
+    var buttons = tools.querySelectorAll(".seg button");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].setAttribute("aria-current", buttons[i].dataset.sort === sort ? "true" : "false");
     }
   }
 
-  tools.querySelectorAll(".seg a").forEach(function (a) {
-    a.addEventListener("click", function (e) {
+  // Without this script the buttons POST the form (no position); with it, the list is redrawn
+  // in place.
+  tools.querySelectorAll(".seg button").forEach(function (button) {
+    button.addEventListener("click", function (e) {
       e.preventDefault();
       userChoseSort = true;
-      setSort(a.dataset.sort);
+      setSort(button.dataset.sort);
       if (sort === "nearest" && !position) locate();
       else loadList();
     });
@@ -166,6 +181,8 @@
       function (pos) {
         position = { lat: pos.coords.latitude, lon: pos.coords.longitude,
                      acc: Math.round(pos.coords.accuracy || 0) };
+        document.getElementById("position-lat").value = position.lat.toFixed(6);
+        document.getElementById("position-lon").value = position.lon.toFixed(6);
         statusOut.textContent = cfg.msgLocated.replace("%(acc)s", position.acc);
         var ll = [position.lat, position.lon];
         if (!youMarker) {

@@ -29,6 +29,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+from playwright.sync_api import sync_playwright
+
 # Playwright's sync API runs an asyncio event loop in this thread; Django then refuses ORM
 # calls from "an async context" unless told that this (test-only) use is safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -53,7 +58,6 @@ MOBILE_VIEWPORT = {"width": 360, "height": 740}
 @contextmanager
 def open_browser(**launch_options):
     """A headless Chromium browser, closed on exit."""
-    from playwright.sync_api import sync_playwright
 
     options = {"executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
     options.update(launch_options)
@@ -69,7 +73,6 @@ def open_browser(**launch_options):
 def _close_db_connections():
     # Inside Playwright's event loop Django's connection handler (an asgiref Local) hands out
     # its own connections; close them here, or the test database cannot be dropped at the end.
-    from django.db import connections
 
     connections.close_all()
 
@@ -138,8 +141,6 @@ def new_page(
 def login(context_or_page, live_server_url: str, officer) -> None:
     """Log ``officer`` in without the login form: a real session from Django's test client,
     its cookie copied into the browser context."""
-    from django.conf import settings
-    from django.test import Client
 
     client = Client()
     client.force_login(officer)

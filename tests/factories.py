@@ -6,7 +6,9 @@ import itertools
 
 from django.contrib.gis.geos import Point
 
+from boundaries.models import Subdistrict
 from layers.models import Officer, Role, RoleAssignment, Team, TeamMembership
+from layers.services.complaints import complaint_create
 from layers.validators import citizen_id_check_digit
 
 _ids = itertools.count(1)
@@ -51,7 +53,6 @@ def make_officer(
 
 
 def make_team(subdistrict_code: str, **fields) -> Team:
-    from boundaries.models import Subdistrict
 
     sub = Subdistrict.objects.get(code=subdistrict_code)
     return Team.objects.create(
@@ -63,7 +64,6 @@ def make_team(subdistrict_code: str, **fields) -> Team:
 
 
 def make_complaint(lat: float = MUKDAHAN_CITY[0], lon: float = MUKDAHAN_CITY[1], **fields):
-    from layers.services.complaints import complaint_create
 
     defaults = dict(
         category="land",

@@ -11,9 +11,13 @@ import runpy
 import secrets
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,11 +105,6 @@ def test_gunicorn_workers_come_from_the_cores_unless_set(monkeypatch):
 def test_gunicorn_access_log_has_the_path_without_the_query_string(monkeypatch):
     """Rendered by gunicorn's own logger, for a search whose query string holds a name, a
     citizen ID and a phone number, with a referrer that holds them too."""
-    from datetime import timedelta
-    from types import SimpleNamespace
-
-    from gunicorn.config import Config
-    from gunicorn.glogging import Logger
 
     cfg = gunicorn_config(monkeypatch)
     config = Config()

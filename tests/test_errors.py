@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.exceptions import RequestDataTooBig
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, include, path
 
@@ -85,7 +86,6 @@ def test_an_over_size_upload_is_413_with_nothing_written(client, officer, settin
     settings.REQUEST_MAX_UPLOAD_BYTES = 200 * 1024
     case = make_complaint(created_by=officer)
     photo = b"\xff\xd8\xff\xe0" + b"\x00" * (300 * 1024)
-    from django.core.files.uploadedfile import SimpleUploadedFile
 
     for url in (f"/api/cases/{case.tracking_no}/actions/", f"/cases/{case.tracking_no}/act/"):
         response = client.post(

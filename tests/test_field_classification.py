@@ -34,6 +34,7 @@ from django.test import Client, override_settings
 
 from layers import policy
 from layers.models import Complaint, Notification, Role
+from layers.selectors.mapdata import PUBLIC_FIELDS
 from layers.services import workflow as wf
 from tests.factories import make_complaint, make_officer, make_team
 
@@ -474,7 +475,6 @@ def test_the_case_page_shows_the_withheld_marker_to_the_analyst_and_the_text_to_
 
 
 def test_export_columns_are_classified_and_visible_to_every_role_that_exports(world):
-    from layers.selectors.mapdata import PUBLIC_FIELDS
 
     for column in PUBLIC_FIELDS:
         cls = policy.field_class(f"export.{column}")

@@ -34,14 +34,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geothai
 from django.conf import settings
 from django.contrib.gis.gdal import DataSource, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.db import connection, transaction
+from geothai.abolished import abolished_areas
 from psycopg import sql
+from tqdm import tqdm
 
 from boundaries import point_index
-from boundaries.models import BoundaryLoad, District, Province, Subdistrict
+from boundaries.models import BoundaryLoad, District, Province, Subdistrict, SubdistrictPiece
 
 # Part of the fingerprint: bump it when the loader writes something new, so that
 # ``--if-changed`` reloads unchanged files once after an upgrade.
@@ -297,8 +300,6 @@ def _progress(iterable, *, total, desc, progress, unit=" areas"):
     terminal only with None (so logs of ./damrong are not filled with bar redraws)."""
     if progress is False:
         return iterable
-    from tqdm import tqdm
-
     return tqdm(
         iterable,
         total=total,
@@ -476,9 +477,6 @@ def geothai_cross_check(by_level: dict[str, list[AreaRecord]], *, fmt: str) -> G
     geothai knows the code, as the GeoJSON data does: the shapefile cut long Thai names at its
     field width. The source's spelling stays in ``source_name_*``.
     """
-    import geothai
-    from geothai.abolished import abolished_areas
-
     provinces = geothai.provinces()
     districts = [d for p in provinces for d in geothai.districts(p.code)]
     subdistricts = [s for d in districts for s in geothai.subdistricts(d.code)]
@@ -673,8 +671,6 @@ def load_boundaries(
     if if_changed and not dry_run:
         last = BoundaryLoad.objects.order_by("-loaded_at", "-pk").first()
         if last is not None and last.fingerprint == report.fingerprint:
-            from boundaries.models import SubdistrictPiece
-
             if SubdistrictPiece.objects.exists():
                 report.skipped = True
                 report.counts = {

@@ -1,5 +1,8 @@
 """What happens to a case: its append-only history, notes, attachments, notifications."""
 
+import uuid
+from pathlib import Path
+
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,9 +79,6 @@ class AttachmentKind(models.TextChoices):
 
 def attachment_path(instance, filename):
     # No personal data in paths: the case id and a random name.
-    import uuid
-    from pathlib import Path
-
     return f"attachments/{instance.complaint_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
 
 

@@ -24,6 +24,7 @@ from layers.models import (
 )
 from layers.policy import require_record
 from layers.rules import due_at_for
+from layers.services.routing import complaint_route_on_intake
 from layers.thaidate import be_year
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
@@ -281,7 +282,5 @@ def complaint_create(
     )
     logger.info("complaint %s received in %s", complaint.tracking_no, complaint.subdistrict_id)
     if route:
-        from layers.services.routing import complaint_route_on_intake
-
         complaint_route_on_intake(complaint=complaint, actor=created_by)
     return complaint

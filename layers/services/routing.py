@@ -16,6 +16,8 @@ from django.db import transaction
 from boundaries.selectors import area_names
 from layers.models import Complaint, HistoryKind, Status, Team
 from layers.selectors.scope import jurisdiction_for
+from layers.services.notifications import notify_district_queue, notify_team_assigned
+from layers.services.workflow import complaint_change_write
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,6 @@ def complaint_route_on_intake(*, complaint: Complaint, actor=None) -> RoutingRes
     The result is also left on ``complaint.routing`` for callers that only get the complaint
     back from ``complaint_create``.
     """
-    from layers.services.notifications import notify_district_queue, notify_team_assigned
-    from layers.services.workflow import complaint_change_write
 
     team = team_for_subdistrict(complaint.subdistrict_id)
     if team is None:

@@ -58,6 +58,11 @@ from layers.selectors.scope import (
     case_capacities,
     complaints_visible_to,
 )
+from layers.services.notifications import (
+    notify_back_at_district,
+    notify_forwarded,
+    notify_team_assigned,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -344,8 +349,6 @@ def complaint_assign(*, complaint, actor, expected_version, team, reason: str = 
         to_value=team_obj.name,
         assigned_team=team_obj,
     )
-    from layers.services.notifications import notify_team_assigned
-
     notify_team_assigned(complaint=result, team=team_obj, actor=actor)
     return result
 
@@ -382,8 +385,6 @@ def complaint_forward(
         forwarded_to=target,
         forwarded_agency=agency,
     )
-    from layers.services.notifications import notify_forwarded
-
     notify_forwarded(complaint=result, actor=actor)
     return result
 
@@ -409,8 +410,6 @@ def complaint_return(*, complaint, actor, expected_version, reason: str) -> Comp
         forwarded_to="",
         forwarded_agency="",
     )
-    from layers.services.notifications import notify_back_at_district
-
     notify_back_at_district(complaint=result, actor=actor)
     return result
 
@@ -472,8 +471,6 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
         forwarded_agency="",
         due_at=complaint_due_at(current, start=now),
     )
-    from layers.services.notifications import notify_back_at_district
-
     notify_back_at_district(complaint=result, actor=actor)
     return result
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from boundaries.models import Subdistrict
 from layers.models import Attachment, CaseNote, Complaint, Status
 from layers.selectors import cases as sel
 from layers.selectors.filters import CaseFilter
@@ -82,7 +83,6 @@ def test_officers_of_another_area_never_see_the_case(cast, case):
 
 
 def test_the_list_is_scoped_filtered_and_paginated(cast, case):
-    from boundaries.models import Subdistrict
 
     other = Subdistrict.objects.filter(province_id="48").first().geom.point_on_surface
     elsewhere = make_complaint(lat=other.y, lon=other.x)

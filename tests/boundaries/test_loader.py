@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.gis.gdal import DataSource
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from shapely.geometry import shape
 
@@ -392,7 +393,6 @@ def test_a_missing_parent_fails_loudly_and_writes_nothing(tmp_path, code, parent
 
 
 def test_the_command_turns_a_load_error_into_a_command_error(tmp_path):
-    from django.core.management.base import CommandError
 
     def orphan(layers):
         feature(layers, "490107")["properties"]["parent_code"] = "4998"

@@ -29,7 +29,7 @@ from layers.validators import (
     normalize_citizen_id,
     validate_citizen_id,
 )
-from tests.factories import MUKDAHAN_CITY, make_complaint, new_citizen_id
+from tests.factories import MUKDAHAN_CITY, Role, make_complaint, make_officer, new_citizen_id
 
 # Messages are checked in English (the msgids); the site's default is Thai.
 pytestmark = pytest.mark.usefixtures("english")
@@ -325,7 +325,6 @@ def test_only_recording_roles_may_record(cast_for_recording):
 
 @pytest.fixture
 def cast_for_recording():
-    from tests.factories import Role, make_officer
 
     return (
         make_officer(Role.DISTRICT_CHIEF, district="4901"),

@@ -1,5 +1,6 @@
 """Demo data (seed_demo, demo_logins) on the sample boundaries: small counts, real PostGIS."""
 
+import doctest
 from datetime import date, datetime, time, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -11,6 +12,8 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.test import RequestFactory, override_settings
 
+import layers.services.complaints
+import layers.services.demo
 from boundaries.models import District, Province, Subdistrict
 from layers.models import (
     Category,
@@ -355,10 +358,6 @@ def test_bad_options_are_refused():
 
 
 def test_doctests_of_the_demo_and_intake_services():
-    import doctest
-
-    import layers.services.complaints
-    import layers.services.demo
 
     for module in (layers.services.demo, layers.services.complaints):
         result = doctest.testmod(module)

@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from boundaries.models import District, Province
+from layers.forms.officers import RegistrationForm
 from layers.models import (
     Officer,
     PermissionLevel,
@@ -49,7 +51,6 @@ def form_data(**overrides):
 
 def submit(**overrides) -> RegistrationRequest:
     """A pending request through the service, as the public form would file it."""
-    from boundaries.models import District, Province
 
     data = form_data(**overrides)
     data["province"] = Province.objects.get(pk=data["province"])
@@ -165,7 +166,6 @@ def test_missing_office_phone_and_bad_phone_are_refused(client):
 
 
 def test_the_form_shows_dates_in_be():
-    from layers.forms.officers import RegistrationForm
 
     html = str(RegistrationForm(initial={"date_assigned": date(2026, 10, 1)})["date_assigned"])
     assert 'value="01/10/2569"' in html

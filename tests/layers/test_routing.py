@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from boundaries.models import Subdistrict
 from layers.models import ComplaintHistory, Notification, Status
 from layers.selectors.scope import complaints_visible_to
 from layers.services import workflow as wf
@@ -80,7 +81,6 @@ def test_a_sub_district_without_a_team_stays_in_the_district_queue_and_its_offic
     cast, run_jobs, mailoutbox
 ):
     second = make_officer(Role.DISTRICT_OFFICER, district="4901", email="second@example.org")
-    from boundaries.models import Subdistrict
 
     no_team = Subdistrict.objects.get(code="490103")  # no team in the cast
     point = no_team.geom.point_on_surface
@@ -185,7 +185,6 @@ def test_manual_reassignment_needs_a_reason_and_tells_the_new_team(cast, run_job
 
 
 def test_the_district_queue_case_assigned_by_hand_needs_no_reason(cast):
-    from boundaries.models import Subdistrict
 
     point = Subdistrict.objects.get(code="490103").geom.point_on_surface
     case = make_complaint(lat=point.y, lon=point.x)

@@ -1,6 +1,7 @@
 """subdistricts_visible_to: the sub-districts of an officer's areas, from the scope selector."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from boundaries.models import Subdistrict
 from layers.selectors.scope import subdistricts_visible_to
@@ -33,7 +34,6 @@ def test_each_role_gets_the_sub_districts_of_its_own_area():
 
 
 def test_an_officer_without_a_role_or_anonymous_gets_none():
-    from django.contrib.auth.models import AnonymousUser
 
     assert codes(make_officer()) == set()
     assert codes(AnonymousUser()) == set()

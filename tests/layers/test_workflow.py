@@ -24,7 +24,7 @@ from layers.models import (
 from layers.selectors.cases import case_inbox_for, case_queue_for
 from layers.services import workflow as wf
 from tests.case_fixtures import build_cast, history_count, put_in_state, snapshot
-from tests.factories import make_complaint
+from tests.factories import make_complaint, make_team
 
 # Messages are checked in English (the msgids); the site's default is Thai.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -398,7 +398,6 @@ def test_missing_or_bad_input_names_the_field_and_changes_nothing(
 
 
 def test_assign_refuses_a_team_of_another_district(cast):
-    from tests.factories import make_team
 
     elsewhere = make_team("490201")
     case = make_complaint()

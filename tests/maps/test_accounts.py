@@ -6,7 +6,7 @@ from django.urls import include, path, reverse
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from layers.models import Officer, Role
+from layers.models import Category, Officer, Role, RoleAssignment
 from tests.factories import make_officer, make_team, new_citizen_id
 
 pytestmark = pytest.mark.django_db
@@ -265,7 +265,6 @@ def test_profile_shows_roles_with_thai_area_names_teams_and_a_masked_id(client):
         position="ปลัดอำเภอ",
         unit="ที่ทำการปกครองอำเภอเมืองมุกดาหาร",
     )
-    from layers.models import RoleAssignment
 
     RoleAssignment.objects.create(officer=officer, role=Role.PROVINCE_OFFICER, province_id="48")
     client.force_login(officer)
@@ -450,7 +449,6 @@ def test_admin_role_needs_its_area(client, admin_user):
 
 
 def test_admin_edits_sla_days_in_the_category_list(client, admin_user):
-    from layers.models import Category
 
     cats = list(Category.objects.order_by("parent__sort_order", "sort_order", "code"))
     assert cats, "the category seed migration should have filled the tree"

@@ -9,6 +9,7 @@ from axes.models import AccessAttempt
 from django.core import mail
 from django.utils import timezone
 
+from tests.browser import login, new_page, open_browser, screenshot
 from tests.factories import Role, make_officer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -49,7 +50,6 @@ def lock(officer, address="127.0.0.1"):
 
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_login_in_lock_out(live_server, live_data, fast, size):
-    from tests.browser import new_page, open_browser, screenshot
 
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
     width = WIDTHS[size].get("width", 360)
@@ -77,7 +77,6 @@ def test_login_in_lock_out(live_server, live_data, fast, size):
 
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_password_reset_steps(live_server, live_data, fast, settings, size, run_jobs):
-    from tests.browser import new_page, open_browser, screenshot
 
     settings.SITE_URL = live_server.url
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901", email="somsri@example.go.th")
@@ -129,7 +128,6 @@ def test_password_reset_steps(live_server, live_data, fast, settings, size, run_
 
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_unlock_page(live_server, live_data, fast, size):
-    from tests.browser import login, new_page, open_browser, screenshot
 
     chief = make_officer(Role.DISTRICT_CHIEF, district="4901")
     locked = [

@@ -14,6 +14,7 @@ from django.utils import timezone
 from layers.models import Complaint, Notification
 from layers.services import workflow as wf
 from layers.thaidate import format_be_date
+from tests.browser import login, new_page, open_browser, screenshot
 from tests.case_fixtures import build_cast, put_in_state, snapshot
 from tests.factories import Role, make_complaint, make_officer
 
@@ -232,7 +233,6 @@ def test_the_nav_links_to_the_case_lists_for_officers_with_an_area(cast):
 
 @pytest.mark.browser
 def test_the_case_page_renders_its_map_with_no_internet(live_server, live_data, settings):
-    from tests.browser import login, new_page, open_browser, screenshot
 
     cast = build_cast(settings)
     case = make_complaint(complainant_name=SECRET_NAME)

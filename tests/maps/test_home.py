@@ -3,7 +3,7 @@ each role needs, anonymous visitors sent to the login, role-less officers told w
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db.models import Q
@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from boundaries.models import Subdistrict
 from layers.models import OPEN_STATUSES, Complaint, RegistrationRequest, Status
+from tests.browser import login, new_page, open_browser, screenshot
 from tests.case_fixtures import put_in_state
-from tests.factories import Role, make_complaint, make_officer, make_team
+from tests.factories import Role, make_complaint, make_officer, make_team, new_citizen_id
 
 pytestmark = pytest.mark.django_db
 
@@ -211,9 +212,6 @@ def test_links_by_role(fast_hasher):
 
 
 def test_pending_registrations_counted_for_the_approver(fast_hasher):
-    from datetime import date
-
-    from tests.factories import new_citizen_id
 
     chief = make_officer(Role.DISTRICT_CHIEF, district="4901")
     common = dict(
@@ -234,7 +232,6 @@ def test_pending_registrations_counted_for_the_approver(fast_hasher):
 
 @pytest.mark.browser
 def test_home_at_360_px_in_thai(live_server, live_data):
-    from tests.browser import login, new_page, open_browser, screenshot
 
     central = make_officer(Role.CENTRAL_OFFICER)  # the longest page: inbox and every province
     lat, lon = point_in("490101")

@@ -7,6 +7,7 @@ that Django reads, so a fresh clone without .mo files gets the same pages as a s
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,10 @@ from django.core import mail
 from django.test import Client
 from django.utils import translation
 
-from layers.models import Notification
+from layers.models import Channel, CloseResult, Notification, RegistrationRequest, Role, Status
+from layers.services.officers import registration_approve
 from layers.thaidate import THAI_MONTHS, be_year, format_be_date
-from tests.factories import Role, make_complaint, make_officer, make_team
+from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
 
 pytestmark = pytest.mark.django_db
 
@@ -287,8 +289,6 @@ def test_case_page_dates_are_buddhist_era(people):
 
 def test_choices_and_roles_are_translated():
     with translation.override("th"):
-        from layers.models import Channel, CloseResult, Role, Status
-
         assert str(Status.CLOSED.label) == "ยุติเรื่อง"
         assert str(Status.IN_PROGRESS.label) == "อยู่ระหว่างดำเนินการ"
         assert str(Status.FORWARDED.label) == "ส่งต่อ"
@@ -313,11 +313,6 @@ def test_notifications_and_emails_are_thai_even_from_an_english_page(people, run
 
 
 def test_issued_password_email_is_thai_even_from_an_english_page(people, run_jobs):
-    from datetime import date
-
-    from layers.models import RegistrationRequest
-    from layers.services.officers import registration_approve
-    from tests.factories import new_citizen_id
 
     chief = make_officer(Role.DISTRICT_CHIEF, district="4901")
     request = RegistrationRequest.objects.create(

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from boundaries.models import Subdistrict
 from layers.models import Attachment, Complaint, ComplaintHistory, Status
+from tests.browser import login, new_page, open_browser, screenshot
 from tests.factories import MUKDAHAN_CITY, Role, make_complaint, make_officer, make_team
 
 # Messages are checked in English (the msgids); the site's default is Thai.
@@ -331,7 +332,6 @@ def test_the_receipt_is_only_for_its_author(client, officer):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_browser_click_pins_the_point_and_shows_the_sub_district(live_server, live_data):
-    from tests.browser import login, new_page, open_browser, screenshot
 
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
     lat, lon = inside("490102")
@@ -378,7 +378,6 @@ def test_browser_click_pins_the_point_and_shows_the_sub_district(live_server, li
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_browser_records_a_case_end_to_end(live_server, live_data, media):
-    from tests.browser import login, new_page, open_browser
 
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
     lat, lon = inside("490101")

@@ -1,7 +1,9 @@
 import pytest
+from django.test import Client
 from django.utils import timezone
 
-from layers.models import Complaint, Status
+from boundaries.models import Subdistrict
+from layers.models import Category, Complaint, Status
 from tests.browser import login, new_page, open_browser, screenshot
 from tests.factories import Role, make_complaint, make_officer
 
@@ -32,7 +34,6 @@ SECRET_PHONE = "0899990002"
 
 
 def inside(code):
-    from boundaries.models import Subdistrict
 
     point = Subdistrict.objects.get(code=code).geom.point_on_surface
     return point.y, point.x
@@ -41,7 +42,6 @@ def inside(code):
 def map_cases():
     """Two cases in Mueang Mukdahan (4901), two in another district of 49, one in 48; one
     closed and one in progress, so that the map shows more than one status colour."""
-    from boundaries.models import Subdistrict
 
     other_4901 = Subdistrict.objects.filter(district_id="4901").exclude(code="490101").last()
     outside_4901 = Subdistrict.objects.filter(province_id="49").exclude(district_id="4901")
@@ -69,7 +69,6 @@ def map_cases():
 
 
 def page_for(officer, code="49"):
-    from django.test import Client
 
     client = Client()
     if officer is not None:
@@ -107,7 +106,6 @@ def test_map_page_is_served_without_any_internet_url(settings):
 
 @pytest.mark.django_db
 def test_names_with_markup_are_data_not_html():
-    from layers.models import Category
 
     land = Category.objects.get(code="land")
     Category.objects.create(
@@ -168,7 +166,6 @@ def test_unknown_province_is_404():
 
 @pytest.mark.browser
 def test_province_map_renders_offline_in_chromium(live_server, live_data):
-    from boundaries.models import Subdistrict
 
     cases = map_cases()
     officer = make_officer(Role.PROVINCE_OFFICER, province="49")

@@ -2,7 +2,10 @@
 unknown address, an e-mail in Thai with the masked citizen ID only, short-lived links, and a
 throttle that answers the same way whether the address has an account or not."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -133,9 +136,6 @@ def test_a_link_works_for_the_set_time_only(client, officer, settings, age_minut
 
 
 def test_the_link_lifetime_comes_from_the_environment_with_a_short_default():
-    import os
-    import subprocess
-    import sys
 
     code = "from django.conf import settings; print(settings.PASSWORD_RESET_TIMEOUT)"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "gisapp.settings"}

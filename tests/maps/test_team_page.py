@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from boundaries.models import Subdistrict
 from layers.models import Attachment, CaseNote, Complaint, ComplaintHistory, Status
-from layers.services.workflow import complaint_close, complaint_start
+from layers.services.workflow import complaint_assign, complaint_close, complaint_start
+from tests.browser import login, new_page, open_browser, screenshot
 from tests.factories import Role, make_complaint, make_officer, make_team
 
 # Messages are checked in English (the msgids); the site's default is Thai.
@@ -386,7 +387,6 @@ def test_member_of_another_team_cannot_open_or_change_our_cases(client, world):
 
 
 def test_a_case_reassigned_to_another_team_leaves_my_cases(client, world):
-    from layers.services.workflow import complaint_assign
 
     a, b = world["ours"]
     neighbour_team = world["others"][0].assigned_team
@@ -408,7 +408,6 @@ def test_a_case_reassigned_to_another_team_leaves_my_cases(client, world):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_phone_page_at_360_renders_list_and_map_offline(live_server, live_data):
-    from tests.browser import login, new_page, open_browser, screenshot
 
     team = make_team("490101")
     member = make_officer(Role.TEAM_MEMBER, district="4901", teams=[team])

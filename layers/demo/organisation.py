@@ -26,7 +26,6 @@ DEMO_PROVINCES = {"49": "4901", "48": "4801"}
 # A district with at least this many sub-districts leaves its highest-coded one without a team.
 TEAMLESS_MIN_SUBDISTRICTS = 5
 
-
 ROLE_ORDER = [
     Role.DISTRICT_OFFICER,
     Role.DISTRICT_CHIEF,

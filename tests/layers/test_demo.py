@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.test import override_settings
 
@@ -372,3 +372,25 @@ def test_doctests_of_the_demo_and_intake_services():
     ):
         result = doctest.testmod(module)
         assert result.attempted > 0 and result.failed == 0, module.__name__
+
+
+def test_the_sql_helpers_are_inlined_in_every_statement():
+    # The demo's SQL calls small temporary functions (sql/functions.sql) instead of repeating
+    # expressions; they must cost no more than the expressions would. A plan that still calls
+    # one (a function the planner could not inline) shows its name.
+    plans = []
+
+    def explain(execute, sql, params, many, context):
+        if isinstance(sql, str) and "pg_temp.demo_" in sql and "CREATE OR REPLACE" not in sql:
+            if not sql.lstrip().startswith("DROP"):
+                raw = context["cursor"].cursor  # psycopg's own, past this wrapper
+                raw.execute("EXPLAIN VERBOSE " + sql, params)
+                plans.append("\n".join(row[0] for row in raw.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        demo_complaints_seed(count=50, seed=3, until=UNTIL)
+    assert len(plans) == 3  # the stage, the complaints, the history
+    for plan in plans:
+        for function in ("demo_u(", "demo_pick(", "demo_citizen_id(", "demo_step_at("):
+            assert function not in plan

@@ -33,4 +33,3 @@ SELECT s.id, s.year || '-' || lpad((y.first_seq - 1 + s.rn)::text, %(digits)s, '
        s.received_at, s.status_changed_at
 FROM demo_stage s
 JOIN unnest(%(years)s::int[], %(firsts)s::int[]) AS y(year, first_seq) ON y.year = s.year
-ORDER BY s.id

@@ -1,7 +1,8 @@
--- Helpers of the demo statements, as temporary functions (gone with the transaction if it fails,
--- dropped at the end otherwise; called as pg_temp.demo_*). Each is one SQL expression marked as
--- stable as its body (IMMUTABLE, or STABLE where it adds an interval to a timestamptz), so the
--- planner inlines it: it costs what the expression written out in place would.
+-- Helpers of the demo statements, as temporary functions (raw SQL: the ORM has no functions;
+-- gone with the transaction if it fails, dropped at the end otherwise; called as
+-- pg_temp.demo_*). Each is one SQL expression, marked as stable as its body (IMMUTABLE, or
+-- STABLE where it adds an interval to a timestamptz), so the planner inlines it: it costs what
+-- the expression written out in place would (tests/layers/test_demo.py checks the plans).
 
 -- A uniform number in [0, 1) from the i-th 32 bits (i = 0..3) of an md5 hex string.
 CREATE OR REPLACE FUNCTION pg_temp.demo_u(h text, i int) RETURNS float8

@@ -36,4 +36,3 @@ LEFT JOIN demo_actor a ON a.key = CASE p.capacity
         WHEN p.forwarded_before AND s.forward_target = 'central' THEN 'central'
         ELSE 'district:' || s.district_code END
     END
-ORDER BY s.id, p.step

@@ -1,5 +1,6 @@
--- The small tables the big statements join to (filled from Python with parameters): a weighted
--- draw is a join on a slot number, a hash join that stays fast at a million rows.
+-- The small tables the big statements join to, filled from Python with parameters (raw SQL:
+-- temporary tables, which the ORM does not make). A weighted draw is a join on a slot number,
+-- a hash join that stays fast at a million rows.
 
 -- What a complaint can be about: each active sub-category, and each "Other" topic. sla is the
 -- days to close from layers.rules.sla_days (NULL: no SLA, no due date).

@@ -4,8 +4,6 @@
 --
 -- Each row draws its randomness from md5(seed, row number): five hashes give twenty uniform
 -- numbers (u0..u19), a person hash (hp) the complainant, an accused hash (hx) the accused party.
--- The complaint's id is taken from its sequence here, in the order of the tracking numbers, so
--- that the history statement needs no join back to the complaints.
 CREATE TEMP TABLE demo_stage AS
 WITH h AS MATERIALIZED (
     SELECT p.n, p.location, p.subdistrict_code, p.district_code, p.province_code,
@@ -65,7 +63,12 @@ WITH h AS MATERIALIZED (
            md5(r.hp) AS hp2
     FROM r
 ), a AS MATERIALIZED (
+    -- Numbered per B.E. year in order of receipt (the tracking numbers), and the complaint's
+    -- id taken from its sequence in that order (volatile, so evaluated after the window's
+    -- sort): the history statement then needs no join back to the complaints.
     SELECT s.*,
+           row_number() OVER (PARTITION BY s.year ORDER BY s.received_at, s.n) AS rn,
+           nextval(pg_get_serial_sequence('layers_complaint', 'id')) AS id,
            extract(epoch FROM (%(until_ts)s::timestamptz - s.received_at))::float8 / 86400.0
                AS age_days,
            -- The first twelve digits of the complainant's citizen ID (1: Thai by birth,
@@ -107,66 +110,61 @@ WITH h AS MATERIALIZED (
            END AS status_changed_at
     FROM st
 )
-SELECT nextval(pg_get_serial_sequence('layers_complaint', 'id')) AS id, q.*
-FROM (
-    SELECT w.n, w.location, w.subdistrict_code, w.district_code, w.province_code,
-           w.year, w.received_at,
-           row_number() OVER (PARTITION BY w.year ORDER BY w.received_at, w.n) AS rn,
-           c.main_id, c.sub_id, c.sub_text, c.title, w.sla, w.channel, w.team_id,
-           w.path, w.status, w.closed, w.work_steps, w.history_rows, w.status_changed_at,
-           -- The due date starts again at the last reopening (layers.rules).
-           CASE WHEN w.reopened_at IS NULL THEN w.received_at
-                ELSE pg_temp.demo_step_at(w.received_at, w.status_changed_at, w.reopened_at,
-                                          w.work_steps, w.u14) END AS due_start,
-           w.u14 AS step_u,
-           fw.target AS forward_target,
-           CASE WHEN fw.target = 'agency' THEN pg_temp.demo_pick(fw.agencies, w.u16) ELSE '' END
-               AS forward_agency,
-           CASE WHEN fw.target = 'agency' THEN pg_temp.demo_pick(fw.agencies, w.u16)
-                ELSE fw.label END AS forward_value,
-           w.forwarded_at_end,
-           rs.result, pg_temp.demo_pick(rs.notes, w.u17) AS close_note,
-           replace(replace(replace(pg_temp.demo_pick(c.templates, w.u15),
-                                   '{moo}', w.moo::text), '{tambon}', sd.name_th),
-                   '{amphoe}', di.name_th) AS description,
-           CASE WHEN w.province_code = '10'
-                THEN 'หมู่ที่ ' || w.moo || ' แขวง' || sd.name_th
-                ELSE 'หมู่ที่ ' || w.moo || ' ต.' || sd.name_th END AS location_note,
-           CASE WHEN pg_temp.demo_u(w.hp, 0) < 0.5 THEN 'นาย'
-                WHEN pg_temp.demo_u(w.hp, 1) < 0.55 THEN 'นาง' ELSE 'นางสาว' END
-               || CASE WHEN pg_temp.demo_u(w.hp, 0) < 0.5
-                       THEN pg_temp.demo_pick(%(male)s::text[], pg_temp.demo_u(w.hp, 2))
-                       ELSE pg_temp.demo_pick(%(female)s::text[], pg_temp.demo_u(w.hp, 2)) END
-               || ' ' || pg_temp.demo_pick(%(last)s::text[], pg_temp.demo_u(w.hp2, 2))
-               AS complainant_name,
-           -- Some callers to the hotline do not give their citizen ID.
-           CASE WHEN w.channel IN ('hotline_1567', 'phone', 'online') AND w.u11 < 0.25 THEN ''
-                ELSE pg_temp.demo_citizen_id(w.first12) END AS complainant_citizen_id,
-           CASE WHEN w.u11 > 0.95 THEN ''
-                ELSE '0' || (ARRAY['6', '8', '9'])[1 + floor(pg_temp.demo_u(w.hp2, 3) * 3)::int]
-                     || lpad(mod(('x' || substr(w.hp2, 17, 8))::bit(32)::bigint, 100000000)::text,
-                             8, '0')
-           END AS complainant_phone,
-           CASE WHEN w.province_code = '10'
-                THEN 'บ้านเลขที่ ' || (1 + floor(w.u3 * 250)::int) || ' แขวง' || sd.name_th
-                     || ' ' || di.name_th || ' ' || pr.name_th
-                ELSE 'บ้านเลขที่ ' || (1 + floor(w.u3 * 250)::int) || ' หมู่ที่ ' || w.moo
-                     || ' ต.' || sd.name_th || ' อ.' || di.name_th || ' จ.' || pr.name_th
-           END AS complainant_address,
-           CASE WHEN w.u9 < w.accused_rate
-                THEN md5(%(seed)s || ':x:'
-                         || floor(w.u9 / w.accused_rate * %(accused_pool)s)::bigint)
-           END AS hx,
-           CASE WHEN w.u9 < w.accused_rate THEN pg_temp.demo_pick(c.accused, w.u18) ELSE '' END
-               AS accused_detail
-    FROM w
-    JOIN demo_choice c ON c.choice = w.choice
-    JOIN demo_forward_slot fws ON fws.slot = floor(w.u12 * 100)::int
-    JOIN demo_forward fw ON fw.forward_no = fws.forward_no
-    JOIN demo_result_slot rss ON rss.slot = floor(w.u13 * 100)::int
-    JOIN demo_result rs ON rs.result_no = rss.result_no
-    JOIN boundaries_subdistrict sd ON sd.code = w.subdistrict_code
-    JOIN boundaries_district di ON di.code = w.district_code
-    JOIN boundaries_province pr ON pr.code = w.province_code
-    ORDER BY year, rn
-) q
+SELECT w.id, w.n, w.location, w.subdistrict_code, w.district_code, w.province_code,
+       w.year, w.received_at, w.rn,
+       c.main_id, c.sub_id, c.sub_text, c.title, w.sla, w.channel, w.team_id,
+       w.path, w.status, w.closed, w.work_steps, w.history_rows, w.status_changed_at,
+       -- The due date starts again at the last reopening (layers.rules).
+       CASE WHEN w.reopened_at IS NULL THEN w.received_at
+            ELSE pg_temp.demo_step_at(w.received_at, w.status_changed_at, w.reopened_at,
+                                      w.work_steps, w.u14) END AS due_start,
+       w.u14 AS step_u,
+       fw.target AS forward_target,
+       CASE WHEN fw.target = 'agency' THEN pg_temp.demo_pick(fw.agencies, w.u16) ELSE '' END
+           AS forward_agency,
+       CASE WHEN fw.target = 'agency' THEN pg_temp.demo_pick(fw.agencies, w.u16)
+            ELSE fw.label END AS forward_value,
+       w.forwarded_at_end,
+       rs.result, pg_temp.demo_pick(rs.notes, w.u17) AS close_note,
+       replace(replace(replace(pg_temp.demo_pick(c.templates, w.u15),
+                               '{moo}', w.moo::text), '{tambon}', sd.name_th),
+               '{amphoe}', di.name_th) AS description,
+       CASE WHEN w.province_code = '10'
+            THEN 'หมู่ที่ ' || w.moo || ' แขวง' || sd.name_th
+            ELSE 'หมู่ที่ ' || w.moo || ' ต.' || sd.name_th END AS location_note,
+       CASE WHEN pg_temp.demo_u(w.hp, 0) < 0.5 THEN 'นาย'
+            WHEN pg_temp.demo_u(w.hp, 1) < 0.55 THEN 'นาง' ELSE 'นางสาว' END
+           || CASE WHEN pg_temp.demo_u(w.hp, 0) < 0.5
+                   THEN pg_temp.demo_pick(%(male)s::text[], pg_temp.demo_u(w.hp, 2))
+                   ELSE pg_temp.demo_pick(%(female)s::text[], pg_temp.demo_u(w.hp, 2)) END
+           || ' ' || pg_temp.demo_pick(%(last)s::text[], pg_temp.demo_u(w.hp2, 2))
+           AS complainant_name,
+       -- Some callers to the hotline do not give their citizen ID.
+       CASE WHEN w.channel IN ('hotline_1567', 'phone', 'online') AND w.u11 < 0.25 THEN ''
+            ELSE pg_temp.demo_citizen_id(w.first12) END AS complainant_citizen_id,
+       CASE WHEN w.u11 > 0.95 THEN ''
+            ELSE '0' || (ARRAY['6', '8', '9'])[1 + floor(pg_temp.demo_u(w.hp2, 3) * 3)::int]
+                 || lpad(mod(('x' || substr(w.hp2, 17, 8))::bit(32)::bigint, 100000000)::text,
+                         8, '0')
+       END AS complainant_phone,
+       CASE WHEN w.province_code = '10'
+            THEN 'บ้านเลขที่ ' || (1 + floor(w.u3 * 250)::int) || ' แขวง' || sd.name_th
+                 || ' ' || di.name_th || ' ' || pr.name_th
+            ELSE 'บ้านเลขที่ ' || (1 + floor(w.u3 * 250)::int) || ' หมู่ที่ ' || w.moo
+                 || ' ต.' || sd.name_th || ' อ.' || di.name_th || ' จ.' || pr.name_th
+       END AS complainant_address,
+       CASE WHEN w.u9 < w.accused_rate
+            THEN md5(%(seed)s || ':x:'
+                     || floor(w.u9 / w.accused_rate * %(accused_pool)s)::bigint)
+       END AS hx,
+       CASE WHEN w.u9 < w.accused_rate THEN pg_temp.demo_pick(c.accused, w.u18) ELSE '' END
+           AS accused_detail
+FROM w
+JOIN demo_choice c ON c.choice = w.choice
+JOIN demo_forward_slot fws ON fws.slot = floor(w.u12 * 100)::int
+JOIN demo_forward fw ON fw.forward_no = fws.forward_no
+JOIN demo_result_slot rss ON rss.slot = floor(w.u13 * 100)::int
+JOIN demo_result rs ON rs.result_no = rss.result_no
+JOIN boundaries_subdistrict sd ON sd.code = w.subdistrict_code
+JOIN boundaries_district di ON di.code = w.district_code
+JOIN boundaries_province pr ON pr.code = w.province_code

@@ -21,7 +21,10 @@ SELECT s.id, s.year || '-' || lpad((y.first_seq - 1 + s.rn)::text, %(digits)s, '
        END,
        s.accused_detail, s.title, s.description, s.status, s.received_at, s.status_changed_at,
        CASE WHEN s.closed THEN s.status_changed_at END,
-       s.due_start + s.sla * interval '1 day',
+       CASE WHEN s.reopened_at IS NULL THEN s.received_at
+            ELSE pg_temp.demo_step_at(s.received_at, s.status_changed_at, s.reopened_at,
+                                      s.work_steps, s.step_u) END
+           + s.sla * interval '1 day',
        CASE WHEN s.closed THEN s.result ELSE '' END,
        CASE WHEN s.closed THEN s.close_note ELSE '' END,
        CASE WHEN s.forwarded_at_end THEN s.forward_target ELSE '' END,

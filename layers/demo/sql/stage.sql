@@ -114,11 +114,7 @@ SELECT w.id, w.n, w.location, w.subdistrict_code, w.district_code, w.province_co
        w.year, w.received_at, w.rn,
        c.main_id, c.sub_id, c.sub_text, c.title, w.sla, w.channel, w.team_id,
        w.path, w.status, w.closed, w.work_steps, w.history_rows, w.status_changed_at,
-       -- The due date starts again at the last reopening (layers.rules).
-       CASE WHEN w.reopened_at IS NULL THEN w.received_at
-            ELSE pg_temp.demo_step_at(w.received_at, w.status_changed_at, w.reopened_at,
-                                      w.work_steps, w.u14) END AS due_start,
-       w.u14 AS step_u,
+       w.reopened_at, w.u14 AS step_u,
        fw.target AS forward_target,
        CASE WHEN fw.target = 'agency' THEN pg_temp.demo_pick(fw.agencies, w.u16) ELSE '' END
            AS forward_agency,

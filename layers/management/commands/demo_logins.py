@@ -4,8 +4,8 @@ import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
+from layers.demo import DemoRefused, demo_logins
 from layers.models import Role
-from layers.services.demo import DemoRefused, demo_logins
 
 
 def _width(text: str) -> int:

@@ -1,10 +1,10 @@
-"""Thin wrapper over layers.services.demo: demo organisation, accounts and complaints."""
+"""Thin wrapper over layers.demo: demo organisation, accounts and complaints."""
 
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from layers.services.demo import (
+from layers.demo import (
     DEFAULT_COUNT,
     DEFAULT_FOCUS_SHARE,
     DEFAULT_SEED,

@@ -1,10 +1,13 @@
 """The words of the demo data: Thai descriptions per sub-category, names, notes, agencies.
 
-Kept apart from ``layers.services.demo`` (the SQL) so that the text can grow without hiding
+Kept apart from ``layers.demo.complaints`` (the SQL) so that the text can grow without hiding
 the logic. Everything here is invented: no real person, case or place beyond the real
 sub-district names that the SQL fills in for ``{moo}`` (village number), ``{tambon}`` and
 ``{amphoe}``.
 """
+
+from layers.selectors.scope import CAPACITY_DISTRICT, CAPACITY_TEAM
+from layers.services.workflow import FORWARD, REOPEN, RETURN, START
 
 # Share of complaints per main category, in the proportions district centres commonly report
 # (land and hardship lead). Codes missing here (added later in the admin) weigh 2.
@@ -272,8 +275,18 @@ FORWARD_TARGETS = [
         ],
     ),
 ]
-FORWARD_NOTE = "ส่งต่อเพื่อพิจารณาดำเนินการตามอำนาจหน้าที่ และแจ้งผลให้ศูนย์ดำรงธรรมทราบ"
-START_NOTE = "ชปต. รับเรื่องและนัดลงพื้นที่ตรวจสอบข้อเท็จจริง"
+
+# The note of each step of a case's history, by action, or by (action, capacity) where who acts
+# changes the words. Closing notes come with the result (CLOSE_RESULTS).
+STEP_NOTES = {
+    (START, CAPACITY_TEAM): "ชปต. รับเรื่องและนัดลงพื้นที่ตรวจสอบข้อเท็จจริง",
+    (START, CAPACITY_DISTRICT): (
+        "ศูนย์ดำรงธรรมอำเภอรับเรื่องไว้ดำเนินการและประสานหน่วยงานที่เกี่ยวข้องตรวจสอบข้อเท็จจริง"
+    ),
+    FORWARD: "ส่งต่อเพื่อพิจารณาดำเนินการตามอำนาจหน้าที่ และแจ้งผลให้ศูนย์ดำรงธรรมทราบ",
+    RETURN: "ส่งเรื่องคืนให้อำเภอดำเนินการต่อในพื้นที่ พร้อมข้อแนะนำแนวทางการแก้ไขปัญหา",
+    REOPEN: "ผู้ร้องแจ้งว่าปัญหายังไม่ได้รับการแก้ไข จึงเปิดเรื่องใหม่เพื่อดำเนินการต่อ",
+}
 
 MALE_FIRST_NAMES = [
     "สมชาย", "สมศักดิ์", "ประเสริฐ", "วิชัย", "สุรชัย", "อนุชา", "ธนากร", "กิตติพงษ์",

@@ -29,14 +29,14 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
 from layers import policy
 from layers.models import Complaint, Notification, Role
 from layers.selectors.mapdata import PUBLIC_FIELDS
 from layers.services import workflow as wf
 from tests.factories import make_complaint, make_officer, make_team
+from tests.module_data import module_data
 
 pytestmark = pytest.mark.django_db
 
@@ -174,28 +174,9 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    overrides = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        MEDIA_ROOT=str(tmp_path_factory.mktemp("classification-media")),
-    )
-    overrides.enable()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            data = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            overrides.disable()
-            raise
-    try:
+    media = str(tmp_path_factory.mktemp("classification-media"))
+    with module_data(django_db_blocker, build_world, media_root=media) as data:
         yield data
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-        overrides.disable()
 
 
 def client_for(world: World, role: str) -> Client:

@@ -34,8 +34,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -51,6 +50,7 @@ from layers.models import (
 )
 from tests.case_fixtures import put_in_state, snapshot
 from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
+from tests.module_data import module_data
 
 pytestmark = pytest.mark.django_db
 
@@ -393,31 +393,9 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    overrides = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        MEDIA_ROOT=str(tmp_path_factory.mktemp("matrix-media")),
-        # The module's data live as long as its tests run: locks and sessions must outlast them.
-        LOCKOUT_MINUTES=24 * 60,
-        SESSION_IDLE_MINUTES=24 * 60,
-    )
-    overrides.enable()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            data = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            overrides.disable()
-            raise
-    try:
+    media = str(tmp_path_factory.mktemp("matrix-media"))
+    with module_data(django_db_blocker, build_world, media_root=media) as data:
         yield data
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-        overrides.disable()
 
 
 def client_for(world: World, who: Who) -> Client:

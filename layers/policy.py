@@ -367,16 +367,21 @@ def require_fields(viewer: Viewer, namespace: str, keys) -> None:
 
 
 class _Withheld:
-    """What a page shows instead of a value its reader may not see."""
+    """What a page shows instead of a value its reader may not see: a marked, muted phrase.
+
+    Django's templates turn a value into ``str`` before escaping it, so ``__str__`` itself
+    gives the (safe) markup; ``text()`` gives the words alone."""
 
     def __bool__(self):
         return True  # the row is shown, saying that its value is withheld
 
-    def __str__(self):
+    def text(self) -> str:
         return str(_("withheld for your role"))
 
-    def __html__(self):
-        return format_html('<span class="muted small withheld">{}</span>', str(self))
+    def __str__(self):
+        return format_html('<span class="muted small withheld">{}</span>', self.text())
+
+    __html__ = __str__
 
 
 WITHHELD = _Withheld()

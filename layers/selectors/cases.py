@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from boundaries.models import Subdistrict
 from boundaries.selectors import area_geometry_json, without_geoms
+from layers import metrics
 from layers.errors import CaseNotFound
 from layers.models import (
     OPEN_STATUSES,
@@ -157,10 +158,6 @@ def backlog_summary(*, officer, by: str = "district", now: datetime | None = Non
     ]
 
 
-# The department's headline indicator (seed 001, 5.2): the share of complaints closed.
-CLOSED_SHARE_TARGET_PERCENT = 80
-
-
 def case_month_closure(*, officer, now: datetime | None = None) -> dict:
     """Of the cases received this calendar month (Bangkok time) in the officer's scope, how
     many are closed now: the month's progress toward the 80 % target.
@@ -171,20 +168,18 @@ def case_month_closure(*, officer, now: datetime | None = None) -> dict:
     local = timezone.localtime(now or timezone.now())
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = (start + timedelta(days=32)).replace(day=1)
-    counts = (
-        complaints_visible_to(officer=officer)
-        .filter(received_at__gte=start, received_at__lt=end)
-        .aggregate(received=Count("id"), closed=Count("id", filter=Q(status=Status.CLOSED)))
+    month = complaints_visible_to(officer=officer).filter(
+        received_at__gte=start, received_at__lt=end
     )
-    received, closed = counts["received"], counts["closed"]
-    share = round(100 * closed / received) if received else None
+    shown = metrics.derive(metrics.figures(month, now=now))
+    share = shown["share_closed"]
     return {
         "month_start": start.date(),
-        "received": received,
-        "closed": closed,
-        "share": share,
-        "target": CLOSED_SHARE_TARGET_PERCENT,
-        "on_target": share is not None and share >= CLOSED_SHARE_TARGET_PERCENT,
+        "received": shown["complaints"],
+        "closed": shown["closed"],
+        "share": round(share) if share is not None else None,
+        "target": metrics.CLOSED_SHARE_TARGET_PERCENT,
+        "on_target": bool(shown["on_target"]),
     }
 
 

@@ -1,0 +1,113 @@
+"""The figures of the statistics, written once: dashboards, statistics pages, month-end
+snapshots, monthly reports and open data all compute them here, so that a governor's map, the
+report on their desk and the department's open data never disagree.
+
+Each metric is an aggregate over a set of complaints (already scoped and filtered by the
+caller): ``metric_aggregates(now)`` gives the SQL expressions, ``figures(qs, group=…)`` runs
+them grouped by an area level (one query; PostgreSQL does the counting on the indexed area
+codes), and ``derive`` turns the raw counts into the shares and rates people read.
+
+Definitions (seed 001 §5.2, seed 004):
+
+* ``complaints`` — cases received (in the chosen period, if the caller filters by date).
+* ``closed`` — of those, closed (ยุติเรื่อง) now.
+* ``share_closed`` — ``closed / complaints`` in per cent (ร้อยละยุติเรื่อง), measured against
+  the department's **80 %** target (``CLOSED_SHARE_TARGET_PERCENT``); no cases: no share.
+* ``open_backlog`` — of those, still open now (เรื่องคงค้าง).
+* ``overdue`` — open and past their due date now (``layers.rules``).
+* ``median_days_to_close`` — the median of (closed − received) in days over the closed ones.
+* ``per_10k`` — ``complaints`` per 10,000 residents of the area (DOPA civil registration);
+  unknown where the area has no population figure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
+from django.db.models.functions import Extract
+from django.utils import timezone
+
+from layers.models import OPEN_STATUSES, Status
+from layers.rules import overdue_q
+
+# The department's headline indicator (seed 001, 5.2): the share of complaints closed.
+CLOSED_SHARE_TARGET_PERCENT = 80
+
+METRICS = (
+    "complaints",
+    "per_10k",
+    "open_backlog",
+    "share_closed",
+    "median_days_to_close",
+    "overdue",
+)
+# Raw counts behind the metrics (what snapshots freeze; shares and rates derive from them).
+COUNTS = ("complaints", "closed", "open_backlog", "overdue", "median_days_to_close")
+# The area code column of a complaint at each level.
+GROUPS = {
+    "province": "province_id",
+    "district": "district_id",
+    "subdistrict": "subdistrict_id",
+}
+
+
+class Median(Aggregate):
+    """``percentile_cont(0.5) WITHIN GROUP (ORDER BY …)``: PostgreSQL's median."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _days_to_close():
+    return Extract(F("closed_at") - F("received_at"), "epoch") / 86400.0
+
+
+def metric_aggregates(now: datetime | None = None) -> dict:
+    """The SQL aggregates of the raw counts, for ``.aggregate()`` or ``.annotate()``."""
+    now = now or timezone.now()
+    closed = Q(status=Status.CLOSED)
+    return {
+        "complaints": Count("id"),
+        "closed": Count("id", filter=closed),
+        "open_backlog": Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        "overdue": Count("id", filter=overdue_q(now)),
+        "median_days_to_close": Median(
+            _days_to_close(), filter=closed & Q(closed_at__isnull=False)
+        ),
+    }
+
+
+def derive(row: dict, *, population: int | None = None) -> dict:
+    """The metrics people read from a row of raw counts (``COUNTS``), rounded for display:
+    the share closed in whole per cent, days to one decimal, the rate to one decimal."""
+    complaints = row.get("complaints") or 0
+    closed = row.get("closed") or 0
+    median = row.get("median_days_to_close")
+    return {
+        "complaints": complaints,
+        "closed": closed,
+        "open_backlog": row.get("open_backlog") or 0,
+        "overdue": row.get("overdue") or 0,
+        "share_closed": round(100 * closed / complaints, 1) if complaints else None,
+        "median_days_to_close": round(median, 1) if median is not None else None,
+        "per_10k": (
+            round(10_000 * complaints / population, 2) if population and population > 0 else None
+        ),
+        "on_target": (
+            closed * 100 >= CLOSED_SHARE_TARGET_PERCENT * complaints if complaints else None
+        ),
+    }
+
+
+def figures(qs: QuerySet, *, group: str | None = None, now: datetime | None = None):
+    """Raw counts of ``qs`` (complaints), in one query: a dict for the whole set, or, with
+    ``group`` (province/district/subdistrict), ``{area code: counts}`` for the areas that have
+    any case (an area without cases has none: callers show "no data" or zero as they mean)."""
+    aggregates = metric_aggregates(now)
+    qs = qs.order_by()
+    if group is None:
+        return qs.aggregate(**aggregates)
+    column = GROUPS[group]
+    return {row.pop(column): row for row in qs.values(column).annotate(**aggregates)}

@@ -287,6 +287,9 @@ LOGGING = {
         "procrastinate.periodic": {"level": "WARNING"},
         # axes tells every failure and clean-up at INFO; its warnings (a failure, a lock) remain.
         "axes": {"level": "WARNING"},
+        # The PDF reports: WeasyPrint tells each layout step, fontTools each font it subsets.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -76,7 +76,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
 # (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
-# ``notification`` (what an in-app notification or e-mail says about a case).
+# ``notification`` (what an in-app notification or e-mail says about a case), ``stats`` (a
+# figure of a statistics page), ``report`` (a column of the monthly report).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -253,6 +254,47 @@ FIELD_CLASSES: dict[str, str] = {
     "notification.district": PUBLIC,
     "notification.team": PUBLIC,
     "notification.url": PUBLIC,
+    # --- statistics pages (``data-field="stats.…"``) and the monthly report's columns -------
+    # Counts, shares, days and area names: aggregates of areas, never a case or a person.
+    # Officers' working data (small counts in a small area are not for the public).
+    **{
+        f"stats.{key}": CASE
+        for key in (
+            "complaints",
+            "closed",
+            "share_closed",
+            "target",
+            "on_target",
+            "open_backlog",
+            "overdue",
+            "median_days_to_close",
+            "per_10k",
+            "age_band",
+            "category",
+            "status",
+            "month",
+            "area",
+            "rank",
+            "frozen_share_closed",
+            "report",
+        )
+    },
+    **{
+        f"report.{key}": CASE
+        for key in (
+            "rank",
+            "area_code",
+            "area_name",
+            "complaints",
+            "closed",
+            "share_closed",
+            "target",
+            "on_target",
+            "open_backlog",
+            "overdue",
+            "median_days_to_close",
+        )
+    },
 }
 
 # History values hold different things by kind of row. Those listed are codes or the names of
@@ -317,6 +359,8 @@ NOBODY = Viewer(frozenset(), "nobody")
 # What goes out in notifications and e-mails (they leave the system: mail servers, phones):
 # the case's public and working data, never a person, a free text or an officer's name.
 NOTIFICATION_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "notification")
+# What the monthly reports carry (files kept and sent on: aggregates of areas only).
+REPORT_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "report")
 
 
 def viewer_for(officer) -> Viewer:

@@ -49,6 +49,8 @@ def is_overdue_row(*, status: str, due_at: datetime | None, now: datetime) -> bo
     return status in OPEN_STATUSES and due_at is not None and due_at < now
 
 
-def overdue_q(now: datetime) -> Q:
-    """The same rule as a filter on complaints."""
-    return Q(status__in=OPEN_STATUSES, due_at__lt=now)
+def overdue_q(now: datetime, *, status: str = "status", due_at: str = "due_at") -> Q:
+    """The same rule as a filter on complaints. ``status`` and ``due_at`` name the fields to
+    read: the case's own, or the state it had at an earlier moment annotated under other names
+    (``layers.metrics.complaints_as_of``, for month-end figures)."""
+    return Q(**{f"{status}__in": OPEN_STATUSES, f"{due_at}__lt": now})

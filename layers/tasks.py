@@ -9,6 +9,8 @@ context, the way Django runs sync code from async code: one thread, one database
 managed around each job by the Procrastinate Django app.
 """
 
+from datetime import UTC, datetime
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -16,6 +18,7 @@ from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
 from layers.services.mail import MailTemporaryError, mail_deliver_now
+from layers.services.reports import month_end_run, month_report_job
 
 MAIL_RETRY = RetryStrategy(
     # Waits of base**1, base**2, ... seconds: with 5 and 6 retries, 5 s, 25 s, 2 min, 10 min,
@@ -52,3 +55,28 @@ async def jobs_remove_old(context: JobContext, timestamp: int) -> None:
         nb_hours=settings.JOBS_KEEP_DAYS * 24, include_cancelled=True, include_aborted=True
     )
     await manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_FAILED_DAYS * 24, include_failed=True)
+
+
+# --- Month-end statistics and the monthly reports ---------------------------------------------
+#
+# Procrastinate reads cron in UTC: 17:30 UTC is 00:30 in Bangkok (UTC+7, no daylight saving).
+# Every day rather than on the 1st alone: a periodic job whose time passed while no worker ran
+# is skipped, so the days after the 1st catch up a month left unfrozen (a no-op otherwise).
+MONTH_END_CRON = "30 17 * * *"
+
+
+@app.periodic(cron=MONTH_END_CRON, periodic_id="month_end")
+@app.task(name="layers.month_end", queue="statistics", queueing_lock="month_end")
+async def month_end(timestamp: int) -> dict:
+    """Freeze the month that ended (``layers.services.statistics``), then queue one report
+    job per province (``monthly_report``)."""
+    now = datetime.fromtimestamp(timestamp, tz=UTC)
+    return await sync_to_async(month_end_run, thread_sensitive=True)(now=now)
+
+
+@app.task(name="layers.monthly_report", queue="statistics")
+async def monthly_report(*, province: str, month: str, requested_by: int | None = None) -> int:
+    """One province's monthly report (``layers.services.reports``), its governors told."""
+    return await sync_to_async(month_report_job, thread_sensitive=True)(
+        province=province, month=month, requested_by=requested_by
+    )

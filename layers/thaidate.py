@@ -1,11 +1,19 @@
 """Buddhist-Era dates (พ.ศ. = C.E. + 543), as Thai offices write them."""
 
-from datetime import date, datetime
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import get_language
 
 BE_OFFSET = 543
+# The department's clock: months, days and "month end" are Bangkok's (no daylight saving).
+BANGKOK = ZoneInfo("Asia/Bangkok")
+_BE_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 THAI_MONTHS = (
     "มกราคม",
@@ -88,3 +96,70 @@ def date_label(value, arg: str = "") -> str:
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.strftime(fmt)
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    """A calendar month (C.E. inside), read and written the Thai way: ``2569-10`` is
+    October 2026. Its instants are Bangkok's: from the 1st at 00:00 to the next month's 1st.
+
+    >>> Month.parse("2569-10")
+    Month(year=2026, month=10)
+    >>> Month(2026, 12).next().be_code
+    '2570-01'
+    >>> Month(2026, 1).label()
+    'มกราคม 2569'
+    """
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, value) -> Month:
+        """``YYYY-MM`` with a B.E. year; ValueError when it is not one."""
+        match = _BE_MONTH.fullmatch(value if isinstance(value, str) else "")
+        if not match:
+            raise ValueError(f"not a B.E. month (YYYY-MM): {value!r}")
+        year, month = int(match[1]) - BE_OFFSET, int(match[2])
+        if not 1 <= month <= 12 or not 1900 <= year <= 2400:
+            raise ValueError(f"not a B.E. month (YYYY-MM): {value!r}")
+        return cls(year, month)
+
+    @classmethod
+    def of(cls, value: date | datetime) -> Month:
+        """The month of a date, or of an instant in Bangkok."""
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return cls(value.year, value.month)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def be_code(self) -> str:
+        return f"{self.year + BE_OFFSET}-{self.month:02d}"
+
+    def next(self) -> Month:
+        return Month(self.year + self.month // 12, self.month % 12 + 1)
+
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    def start(self) -> datetime:
+        """The month's first instant, midnight on the 1st in Bangkok."""
+        return datetime.combine(self.first_day, time(0, 0), tzinfo=BANGKOK)
+
+    def end(self) -> datetime:
+        """The first instant of the next month (the month is ``[start, end)``)."""
+        return self.next().start()
+
+    def last_day(self) -> date:
+        return self.next().first_day - timedelta(days=1)
+
+    def label(self, *, short: bool = False) -> str:
+        """``ตุลาคม 2569`` (``ต.ค. 2569`` short) on Thai pages, ``October 2026`` on others."""
+        if (get_language() or "th").startswith("th"):
+            months = THAI_MONTHS_ABBR if short else THAI_MONTHS
+            return f"{months[self.month - 1]} {self.year + BE_OFFSET}"
+        return self.first_day.strftime("%b %Y" if short else "%B %Y")

@@ -1,16 +1,26 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
 from maps import views
 from maps.views import accounts
 from maps.views import cases as case_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
+from maps.views import statistics as statistics_views
 from maps.views import team as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
+    # Statistics: the viewer's own level, a province (2 digits) or a district (4 digits).
+    path("statistics/", statistics_views.statistics_home, name="statistics_home"),
+    path("statistics/<str:code>/", statistics_views.statistics_area, name="statistics_area"),
+    # The monthly report to the governor: /reports/monthly/49/2569-10.pdf (.xlsx, .csv).
+    re_path(
+        r"^reports/monthly/(?P<province>[0-9]{2})/(?P<month>[0-9]{4}-[0-9]{2})\.(?P<fmt>pdf|xlsx|csv)$",
+        statistics_views.monthly_report,
+        name="monthly_report",
+    ),
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
     path("cases/new/", intake_views.intake_new, name="intake_new"),
     path("cases/new/done/<str:tracking_no>/", intake_views.intake_done, name="intake_done"),

@@ -16,6 +16,13 @@ from layers.models.officers import (
     Role,
     RoleAssignment,
 )
+from layers.models.statistics import (
+    COUNTRY_CODE,
+    AreaLevel,
+    MonthFigure,
+    MonthlyReport,
+    MonthSnapshot,
+)
 from layers.models.teams import Team, TeamMembership
 from layers.models.workflow import (
     Attachment,
@@ -27,7 +34,9 @@ from layers.models.workflow import (
 )
 
 __all__ = [
+    "COUNTRY_CODE",
     "OPEN_STATUSES",
+    "AreaLevel",
     "Attachment",
     "AttachmentKind",
     "CaseNote",
@@ -38,6 +47,9 @@ __all__ = [
     "ComplaintHistory",
     "ForwardTarget",
     "HistoryKind",
+    "MonthFigure",
+    "MonthSnapshot",
+    "MonthlyReport",
     "Notification",
     "Officer",
     "PasswordResetAttempt",

@@ -109,6 +109,14 @@ class Notification(models.Model):
     complaint = models.ForeignKey(
         "layers.Complaint", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # A notice about a monthly report (ready for the governor) rather than a case.
+    report = models.ForeignKey(
+        "layers.MonthlyReport",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     message = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)

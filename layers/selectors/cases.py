@@ -225,7 +225,9 @@ def teams_for_assignment(complaint: Complaint) -> QuerySet:
 
 
 def notifications_for(*, officer, unread_only: bool = False) -> QuerySet:
-    qs = Notification.objects.filter(recipient=officer).select_related("complaint")
+    qs = Notification.objects.filter(recipient=officer).select_related(
+        "complaint", "report__snapshot"
+    )
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs.order_by("-created_at", "-id")

@@ -32,6 +32,8 @@ def officer_nav(user):
         "team_member": "team_member" in j.roles,
         "gis_analyst": "gis_analyst" in j.roles,
         "has_area": not j.is_empty,
+        # Statistics pages: a whole district, province or the country (not a team's tambons).
+        "statistics": bool(j.country or j.provinces or j.districts),
         "approver": bool(registration_approver_areas(officer=user)),
         "unlocker": officer_may_unlock_accounts(user),
         "staff": user.is_staff,

@@ -400,6 +400,18 @@ def report_produce(
     return report
 
 
+@transaction.atomic
+def reports_delete(*, snapshot: MonthSnapshot) -> int:
+    """Delete a month's reports and their files (its figures were replaced); their notices go
+    with them. Returns how many."""
+    reports = list(MonthlyReport.objects.filter(snapshot=snapshot))
+    names = [f.name for r in reports for f in (r.pdf, r.xlsx, r.csv) if f]
+    MonthlyReport.objects.filter(pk__in=[r.pk for r in reports]).delete()
+    storage = MonthlyReport._meta.get_field("pdf").storage
+    transaction.on_commit(lambda: [storage.delete(n) for n in names])
+    return len(reports)
+
+
 def report_provinces(snapshot: MonthSnapshot) -> list[str]:
     """The provinces that get a report of the month: those with a governor or a province
     officer, and those with any figure."""

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import statistics as pystats
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from layers import metrics
 from layers.demo import demo_complaints_seed
+from layers.errors import InvalidInput
 from layers.models import (
     OPEN_STATUSES,
     AreaLevel,
@@ -166,3 +170,83 @@ def test_a_rerun_after_changes_gives_the_same_numbers_and_keeps_the_month(demo, 
     rows = stats.snapshot_compute(start=SEPTEMBER.start(), end=end)
     assert sorted(map(stats._row_values, rows)) == sorted(map(stats._row_values, before))
     assert MonthSnapshot.objects.count() == 1
+
+
+def test_a_run_after_the_first_equals_the_run_on_the_first(settings):
+    """Literally: the month ends now (T); the run "on the 1st" is at T; then cases change
+    through the workflow ("on the 2nd and 3rd") and a letter received before T is recorded
+    after it; the run "on the 3rd" for the same month gives the same rows."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    team = make_team("490101")
+    officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
+    member = make_officer(Role.TEAM_MEMBER, district="4901", teams=[team])
+    cases = [make_complaint(created_by=officer) for _ in range(4)]
+    make_complaint(lat=16.35, lon=104.45, created_by=officer)  # another district of 49
+
+    def act(case, action, actor=officer, **data):
+        case = Complaint.objects.get(pk=case.pk)
+        return wf.complaint_act(
+            complaint=case, actor=actor, action=action, expected_version=case.version, data=data
+        )
+
+    act(cases[0], "close", result="resolved", note="แก้ไขแล้ว")
+    act(cases[1], "start", actor=member)
+    start = timezone.now() - timedelta(days=1)
+    end = timezone.now()
+    on_the_first = stats.snapshot_compute(start=start, end=end)
+    district = {r["area_code"]: r for r in on_the_first if r["level"] == "district"}["4901"]
+    assert (district["complaints"], district["closed"], district["open_backlog"]) == (4, 1, 3)
+
+    act(cases[0], "reopen", reason="ยังไม่ได้รับการแก้ไข")
+    act(cases[1], "close", actor=member, result="resolved", note="แก้ไขแล้ว")
+    act(cases[2], "forward", target="province", note="เกินอำนาจอำเภอ")
+    make_complaint(received_at=start + timedelta(hours=1), created_by=officer)
+    on_the_third = stats.snapshot_compute(start=start, end=end)
+    assert on_the_third == on_the_first
+    # The live figures did move: the same cases read now.
+    live = metrics.figures(Complaint.objects.filter(district_id="4901"))
+    assert (live["complaints"], live["closed"]) == (5, 1)
+
+
+def test_the_command_freezes_any_past_month_and_refuses_an_unended_one(demo):
+    out = StringIO()
+    call_command("snapshot_month", "2569-09", stdout=out)
+    assert "2569-09: frozen" in out.getvalue()
+    out = StringIO()
+    call_command("snapshot_month", "2569-09", stdout=out)
+    assert "2569-09: unchanged" in out.getvalue()
+    assert MonthSnapshot.objects.get().month == date(2026, 9, 1)
+    for bad in ("2569-13", "2026-09x", "09-2569"):
+        with pytest.raises(CommandError, match="2569-10"):
+            call_command("snapshot_month", bad, stdout=StringIO())
+    next_month = Month.of(timezone.now()).next().be_code
+    with pytest.raises(CommandError, match="ยังไม่สิ้นสุด"):
+        call_command("snapshot_month", next_month, stdout=StringIO())
+    with pytest.raises(InvalidInput):
+        stats.snapshot_freeze(month=Month.of(timezone.now()))
+
+
+def test_a_backdated_history_row_is_reported_and_replaced_only_when_told(demo):
+    stats.snapshot_freeze(month=SEPTEMBER)
+    # An import writes a closing dated inside September for a case open at its end.
+    case = (
+        metrics.complaints_as_of(Complaint.objects.all(), SEPTEMBER.end())
+        .filter(status_then__in=OPEN_STATUSES, received_at__lt=SEPTEMBER.end() - timedelta(days=2))
+        .first()
+    )
+    ComplaintHistory.objects.create(
+        complaint=case,
+        kind=HistoryKind.CLOSED,
+        from_status="in_progress",
+        to_status=Status.CLOSED,
+        at=SEPTEMBER.end() - timedelta(days=1),
+    )
+    out = StringIO()
+    call_command("snapshot_month", "2569-09", stdout=out)
+    assert "2569-09: differs" in out.getvalue() and "kept" in out.getvalue()
+    kept = frozen(MonthSnapshot.objects.get())[case.district_id]
+    out = StringIO()
+    call_command("snapshot_month", "2569-09", "--replace", stdout=out)
+    assert "2569-09: replaced" in out.getvalue()
+    replaced = frozen(MonthSnapshot.objects.get())[case.district_id]
+    assert replaced["open_backlog"] == kept["open_backlog"] - 1

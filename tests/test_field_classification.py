@@ -403,6 +403,10 @@ def page_urls(world: World):
         yield f"list-{name or 'queue'}", f"/cases/{name}"
     yield "team-home", "/team/"
     yield "team-case", f"/team/cases/{world.cases['busy'].tracking_no}/"
+    # Statistics: figures of areas (``stats.*``), the viewer's own level and the province.
+    yield "statistics-home", "/statistics/"
+    yield "statistics-49", "/statistics/49/"
+    yield "statistics-4901", "/statistics/4901/"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -458,6 +462,19 @@ def test_export_columns_are_classified_and_visible_to_every_role_that_exports(wo
         cls = policy.field_class(f"export.{column}")
         for role in ROLES:
             assert cls in policy.ROLE_CLASSES[role], (column, role)
+
+
+def test_the_monthly_report_columns_are_classified_and_carry_no_person(world):
+    """The report's columns (CSV, XLSX, PDF tables) are export columns of aggregates: each
+    classified, none personal or free text, all visible to the roles that open the report."""
+    from layers.services.reports import REPORT_COLUMNS
+
+    for column in REPORT_COLUMNS:
+        cls = policy.field_class(f"report.{column}")
+        assert cls in (policy.PUBLIC, policy.CASE), column
+        for role in (Role.GOVERNOR, Role.PROVINCE_OFFICER, Role.CENTRAL_OFFICER, Role.ADMIN):
+            assert cls in policy.ROLE_CLASSES[role], (column, role)
+    policy.require_fields(policy.REPORT_VIEWER, "report", REPORT_COLUMNS)
 
 
 def test_notifications_say_nothing_of_people_or_free_text(world):

@@ -25,6 +25,7 @@ The data are built once for the module inside a transaction that is rolled back 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -48,6 +49,7 @@ from layers.models import (
     Role,
     RoleAssignment,
 )
+from layers.thaidate import Month
 from tests.case_fixtures import put_in_state, snapshot
 from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
 from tests.module_data import module_data
@@ -466,6 +468,8 @@ URL_CLASSES = {
     "api:cases-summary": AREA,
     "api:complaints_geojson": AREA,
     "api:boundaries-lookup": AREA,
+    "statistics_area": AREA,
+    "monthly_report": AREA,
     # (c) own data
     "home": OWN,
     "profile": OWN,
@@ -480,6 +484,7 @@ URL_CLASSES = {
     "api:cases-inbox": OWN,
     "api:team-cases": OWN,
     "api:team-cases-map": OWN,
+    "statistics_home": OWN,
     # (d) public
     "login": PUBLIC,
     "register": PUBLIC,
@@ -740,6 +745,9 @@ AREA_VARIANTS = {
     "api:boundaries-lookup": ["4902", "48"],
     "registration_list": ["pending"],
     "lockout_list": ["all"],
+    "statistics_area": ["49", "4901", "4902", "48"],
+    # Last month's report of a province (no month is frozen in this world: queued, 202).
+    "monthly_report": ["49", "48"],
 }
 AREA_CASES = [(name, v) for name, variants in AREA_VARIANTS.items() for v in variants]
 
@@ -755,7 +763,34 @@ def _area_request(name: str, variant: str) -> str:
         return f"{reverse(name)}?lat={point.y}&lon={point.x}"
     if name == "lockout_list":
         return reverse(name)
+    if name == "statistics_area":
+        return reverse(name, args=[variant])
+    if name == "monthly_report":
+        month = Month.of(timezone.now()).previous().be_code
+        return reverse(name, kwargs={"province": variant, "month": month, "fmt": "csv"})
     return f"{reverse(name)}?{variant}"
+
+
+def opens_statistics(who: Who, code: str) -> bool:
+    """The whole area is theirs: the country level everything, a province role (or a GIS
+    analyst of the province) its province and districts, a district role its district."""
+    if who.role in COUNTRY:
+        return True
+    if who.role in (Role.GOVERNOR, Role.PROVINCE_OFFICER) or (
+        who.role == Role.GIS_ANALYST and who.province
+    ):
+        return code[:2] == who.province
+    if who.role in DISTRICT_ACTORS or (who.role == Role.GIS_ANALYST and who.district):
+        return code == who.district
+    return False
+
+
+def opens_report(who: Who, province: str) -> bool:
+    """The monthly report goes to the governor's side: the province's governor and officers,
+    and the country level."""
+    if who.role in COUNTRY:
+        return True
+    return who.role in (Role.GOVERNOR, Role.PROVINCE_OFFICER) and who.province == province
 
 
 @pytest.mark.parametrize("name,variant", AREA_CASES, ids=[f"{n}-{v}" for n, v in AREA_CASES])
@@ -782,7 +817,14 @@ def test_area_bound(world, who_key, name, variant):
 
     if who.role is None and name not in ("registration_list", "lockout_list"):
         return refused()
-    if name not in ("province_map", "api:complaints_geojson", "registration_list", "lockout_list"):
+    if name not in (
+        "province_map",
+        "api:complaints_geojson",
+        "registration_list",
+        "lockout_list",
+        "statistics_area",
+        "monthly_report",
+    ):
         assert response.status_code == 200, (label, response.status_code)
     if name in FILTERED_LISTS:
         filters = AREA_FILTERS[variant]
@@ -844,6 +886,19 @@ def test_area_bound(world, who_key, name, variant):
         assert shown == expected, label
         for officer in world.locked.values():
             assert officer.citizen_id not in body, label
+    elif name == "statistics_area":
+        if not opens_statistics(who, variant):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        # Figures only, never a case: the area's cases counted, none named.
+        assert not numbers_in(world, body), label
+        shown = re.search(r'data-field="stats.complaints">([0-9]+)<', body)
+        assert shown and int(shown.group(1)) == len(visible(who, where=variant)), label
+    elif name == "monthly_report":
+        if not opens_report(who, variant):
+            return refused()
+        assert response.status_code == 202, (label, response.status_code)
+        assert not numbers_in(world, body), label
     else:
         pytest.fail(f"{name} is in AREA_VARIANTS without a check here")
 
@@ -927,6 +982,10 @@ OWN_PAGES = {
     "api:team-cases": Own(api=True, gate=is_team_member, lists=lambda w, s: s.team == "T1"),
     "api:team-cases-map": Own(
         api=True, gate=is_team_member, lists=lambda w, s: s.team == "T1" and s.is_open
+    ),
+    # The viewer's own level of statistics: whole districts, provinces or the country.
+    "statistics_home": Own(
+        api=False, gate=lambda w: w.role is not None and w.role != Role.TEAM_MEMBER
     ),
 }
 

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import render
@@ -116,7 +118,8 @@ def _render(request, area, *, others=()):
         "month": month,
         "choices": choices,
         "period_from": format_be_date(page.period_start, short=True),
-        "period_to": format_be_date(page.period_end, short=True),
+        # The period is [start, end): its last day is the one before ``end``'s first instant.
+        "period_to": format_be_date(page.period_end - timedelta(microseconds=1), short=True),
         "target": metrics.CLOSED_SHARE_TARGET_PERCENT,
         "totals": page.totals,
         "share_text": percent(page.totals["share_closed"]),

@@ -73,6 +73,16 @@ def translations_compiled():
     compile_translations()
 
 
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language (Thai), as a new request or a management command
+    would: a page requested in English by an earlier test leaves its language active in the
+    thread (Django's locale middleware does not reset it), and a later test must not inherit it."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def english(settings):
     """The site in English, as after choosing EN in the language switcher, for tests that

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from boundaries.selectors import area_for_point
 from layers.errors import InvalidInput
+from layers.identity import person_columns
 from layers.inputs import decimal_value, text_value
 from layers.models import (
     Category,
@@ -264,6 +265,14 @@ def complaint_create(
         complainant_address=texts["complainant_address"],
         accused_name=texts["accused_name"],
         accused_detail=texts["accused_detail"],
+        # Keyed hashes of the ID and phone, normalised names (layers/identity.py): what the
+        # same-person check compares, never the values themselves.
+        **person_columns(
+            citizen_id=complainant_citizen_id,
+            phone=complainant_phone,
+            name=complainant_name,
+            accused_name=texts["accused_name"],
+        ),
         title=texts["title"],
         description=description,
         status=Status.RECEIVED,

@@ -18,16 +18,18 @@ def refuse_c_ctype(apps, schema_editor):
         require_utf8_ctype(cursor)
 
 
-def fill_person_columns(apps, schema_editor):
-    """Keyed hashes and normalised names for the complaints already there (batches of 2,000)."""
+def fill_comparison_columns(apps, schema_editor):
+    """Keyed hashes, normalised names and descriptions for the complaints already there
+    (batches of 2,000)."""
     from layers.identity import person_columns
+    from layers.thaitext import normalize_text
 
     Complaint = apps.get_model("layers", "Complaint")
     fields = ("complainant_citizen_id", "complainant_phone", "complainant_name", "accused_name")
     last = 0
     while True:
         batch = list(
-            Complaint.objects.filter(pk__gt=last).order_by("pk").only("pk", *fields)[:2000]
+            Complaint.objects.filter(pk__gt=last).order_by("pk").only("pk", "description", *fields)[:2000]
         )
         if not batch:
             return
@@ -39,6 +41,7 @@ def fill_person_columns(apps, schema_editor):
                 accused_name=c.accused_name,
             ).items():
                 setattr(c, key, value)
+            c.description_norm = normalize_text(c.description)
         Complaint.objects.bulk_update(
             batch,
             [
@@ -46,6 +49,7 @@ def fill_person_columns(apps, schema_editor):
                 "complainant_phone_hash",
                 "complainant_name_norm",
                 "accused_name_norm",
+                "description_norm",
             ],
         )
         last = batch[-1].pk
@@ -90,6 +94,11 @@ class Migration(migrations.Migration):
             model_name='category',
             name='duplicate_window_days',
             field=models.PositiveSmallIntegerField(default=90, help_text='Complaints of this main category within this many days may be duplicates.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='duplicate window (days)'),
+        ),
+        migrations.AddField(
+            model_name='complaint',
+            name='description_norm',
+            field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(
             model_name='complaint',
@@ -158,5 +167,5 @@ class Migration(migrations.Migration):
             model_name='duplicatedecision',
             constraint=models.CheckConstraint(condition=models.Q(('case', models.F('candidate')), _negated=True), name='dupdecision_not_self'),
         ),
-        migrations.RunPython(fill_person_columns, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(fill_comparison_columns, migrations.RunPython.noop, elidable=True),
     ]

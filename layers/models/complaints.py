@@ -162,6 +162,9 @@ class Complaint(models.Model):
 
     title = models.CharField(_("subject"), max_length=200, blank=True)
     description = models.TextField(_("description"))
+    # The description as duplicates are compared (layers.thaitext.normalize_text: PyThaiNLP's
+    # normalize, Thai digits as Arabic, lower case, single spaces), by pg_trgm similarity.
+    description_norm = models.TextField(blank=True, editable=False)
 
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED

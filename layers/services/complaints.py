@@ -25,6 +25,7 @@ from layers.models import (
 )
 from layers.policy import require_record
 from layers.rules import due_at_for
+from layers.thaitext import normalize_text
 from layers.services.routing import complaint_route_on_intake
 from layers.thaidate import be_year
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
@@ -275,6 +276,7 @@ def complaint_create(
         ),
         title=texts["title"],
         description=description,
+        description_norm=normalize_text(description),
         status=Status.RECEIVED,
         received_at=received_at,
         status_changed_at=now,

@@ -95,6 +95,7 @@ def reword(text: str, rng: random.Random, *, strength: float = 1.0) -> str:
     ``strength`` (0..2) scales how much changes: synonyms, clause order, words added or left
     out, typing slips.
     """
+    original = text
     clauses = text.split(" ")
     # Clauses in another order (a sentence in Thai is clauses between spaces).
     if len(clauses) > 2 and rng.random() < 0.6 * strength:
@@ -116,4 +117,6 @@ def reword(text: str, rng: random.Random, *, strength: float = 1.0) -> str:
     text = _synonyms(text, rng, min(1.0, 0.35 * strength))
     for _ in range(rng.randrange(0, 1 + round(2 * strength))):
         text = _typo(text, rng)
+    if text == original:  # said again, never word for word
+        text = f"{text} {rng.choice(CLOSINGS)}"
     return text

@@ -67,7 +67,16 @@ DISTANCE_TOLERANCE_M = 0.005
 # 0 when another, ½ when unknown (not given, or an "Other" case without one); the description
 # is pg_trgm similarity (0..1). A part that cannot be judged (no description given) is left out
 # and the rest re-weighted.
-WEIGHTS = {"distance": 0.2, "time": 0.15, "subcategory": 0.15, "text": 0.5}
+#
+# Chosen on the labelled set (400 originals in the sample provinces, seed 9; the bench's
+# figures in bench/README.md): the description decides most (reworded duplicates score 0.65 on
+# average, p5 0.39; other matters of the same category nearby 0.12, p95 0.22), the sub-category
+# next (officers pick a neighbouring one for 15 % of duplicates), distance and time last (within
+# R and T the labelled set spreads duplicates and other matters alike; real ones are nearer).
+# With these weights and a threshold of 0.35, precision and recall were 0.989 and 0.986, and
+# every threshold from 0.33 to 0.38 gave within 0.005 of that; text alone gave 0.995 / 0.989,
+# (0.2, 0.15, 0.15, 0.5) only 0.948 / 0.941.
+WEIGHTS = {"distance": 0.1, "time": 0.05, "subcategory": 0.1, "text": 0.75}
 
 
 @dataclass(frozen=True)
@@ -131,7 +140,7 @@ def score_of(
     0.0
     >>> score_of(distance_m=125, radius_m=250, days=45, window_days=90, subcategory_match=1,
     ...          text_similarity=None)  # no description: distance, time, sub-category only
-    0.65
+    0.7
     """
     parts = {
         "distance": max(0.0, 1.0 - distance_m / radius_m),

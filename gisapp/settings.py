@@ -269,7 +269,9 @@ DUPLICATE_LIKELY_THRESHOLD = float(env_str("DUPLICATE_LIKELY_THRESHOLD", "0.35")
 PERSON_MATCH_KEY = env_str("PERSON_MATCH_KEY")
 if not PERSON_MATCH_KEY:
     if not DEVELOPMENT:
-        raise ImproperlyConfigured("PERSON_MATCH_KEY must be set when DJANGO_ENV is not development")
+        raise ImproperlyConfigured(
+            "PERSON_MATCH_KEY must be set when DJANGO_ENV is not development"
+        )
     PERSON_MATCH_KEY = "development-only-person-match-key"  # noqa: S105
 # The intake form's live check of a person (GET /api/people/matches/), per officer.
 PERSON_MATCH_RATE = env_str("PERSON_MATCH_RATE", "60/min")

@@ -54,7 +54,9 @@ def words(text: str) -> list[str]:
     """
     if not text:
         return []
-    return [w for w in word_tokenize(text, engine="newmm", keep_whitespace=False) if _WORDLIKE.search(w)]
+    return [
+        w for w in word_tokenize(text, engine="newmm", keep_whitespace=False) if _WORDLIKE.search(w)
+    ]
 
 
 def jaccard(a: set, b: set) -> float:

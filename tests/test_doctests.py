@@ -5,12 +5,26 @@ import doctest
 import pytest
 
 import gisapp.env
+import layers.demo.duplicates
+import layers.identity
+import layers.selectors.duplicates
 import layers.thaidate
+import layers.thaitext
 import layers.validators
 
 
 @pytest.mark.parametrize(
-    "module", [layers.validators, layers.thaidate, gisapp.env], ids=lambda m: m.__name__
+    "module",
+    [
+        layers.validators,
+        layers.thaidate,
+        gisapp.env,
+        layers.thaitext,
+        layers.identity,
+        layers.selectors.duplicates,
+        layers.demo.duplicates,
+    ],
+    ids=lambda m: m.__name__,
 )
 def test_doctests(module):
     result = doctest.testmod(module)

@@ -103,7 +103,7 @@ def offset(lat: float, lon: float, distance_m: float, azimuth_deg: float) -> tup
     return math.degrees(p2), round(math.degrees(l2), 12)
 
 
-def _topics(rng: random.Random):
+def _topics():
     """(main, sub, templates) for every sub-category of a main category with sub-categories,
     and the mains' weights."""
     mains = {c.pk: c for c in Category.objects.filter(parent__isnull=True, is_active=True)}
@@ -175,14 +175,12 @@ def _fill(template: str, rng: random.Random, sub_name: str, district_name: str) 
     )
 
 
-def labelled_set_build(
-    *, pairs: int, seed: int = 1, until: datetime | None = None
-) -> LabelledSet:
+def labelled_set_build(*, pairs: int, seed: int = 1, until: datetime | None = None) -> LabelledSet:
     """The labelled set in memory (nothing stored yet): ``pairs`` originals, each with its
     duplicate and one near miss."""
     rng = random.Random(seed)
     until = until or timezone.now()
-    topics = _topics(rng)
+    topics = _topics()
     if not topics:
         raise ValueError("no categories: run migrate")
     weights = [
@@ -191,7 +189,6 @@ def labelled_set_build(
         for m, _, _ in topics
     ]
     mains = sorted({m.pk: m for m, _, _ in topics}.values(), key=lambda m: m.code)
-    other_mains = list(Category.objects.filter(parent__isnull=True, is_active=True))
     points = _points(pairs, rng, seed)
     names = {
         s.code: (s.name_th, s.district_id)
@@ -349,7 +346,9 @@ def labelled_set_store(labelled: LabelledSet) -> int:
                 )
             )
     created = Complaint.objects.bulk_create(objects, batch_size=2000)
-    for (row, _), obj in zip((x for _, items in sorted(by_year.items()) for x in items), created, strict=True):
+    for (row, _), obj in zip(
+        (x for _, items in sorted(by_year.items()) for x in items), created, strict=True
+    ):
         row.complaint_id = obj.pk
     return len(created)
 

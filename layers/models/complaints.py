@@ -2,10 +2,9 @@
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
-
-from django.core.validators import MaxValueValidator, MinValueValidator
 
 from layers.validators import validate_citizen_id, validate_thai_phone
 

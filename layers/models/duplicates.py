@@ -20,12 +20,8 @@ class DuplicateDecision(models.Model):
     case = models.ForeignKey(
         "layers.Complaint", on_delete=models.CASCADE, related_name="duplicate_decisions"
     )
-    candidate = models.ForeignKey(
-        "layers.Complaint", on_delete=models.CASCADE, related_name="+"
-    )
-    decision = models.CharField(
-        _("decision"), max_length=16, choices=DuplicateDecisionKind.choices
-    )
+    candidate = models.ForeignKey("layers.Complaint", on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(_("decision"), max_length=16, choices=DuplicateDecisionKind.choices)
     # The candidate's score when it was decided (the threshold is tuned on these).
     score = models.FloatField(_("score at the time"))
     decided_by = models.ForeignKey(

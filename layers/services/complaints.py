@@ -25,9 +25,9 @@ from layers.models import (
 )
 from layers.policy import require_record
 from layers.rules import due_at_for
-from layers.thaitext import normalize_text
 from layers.services.routing import complaint_route_on_intake
 from layers.thaidate import be_year
+from layers.thaitext import normalize_text
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
 logger = logging.getLogger(__name__)

@@ -27,6 +27,7 @@ from layers.demo import (
     demo_complaints_seed,
     demo_seed,
 )
+from layers.identity import person_columns
 from layers.models import (
     Category,
     CloseResult,
@@ -41,7 +42,6 @@ from layers.models import (
     TeamMembership,
     TrackingCounter,
 )
-from layers.identity import person_columns
 from layers.rules import due_at_for
 from layers.selectors.scope import complaints_visible_to
 from layers.thaitext import normalize_text
@@ -202,9 +202,7 @@ def test_comparison_columns_are_those_of_the_python_functions(seeded):
     )
     accused = 0
     for cid, phone, name, accused_name, description, *stored in rows:
-        expected = person_columns(
-            citizen_id=cid, phone=phone, name=name, accused_name=accused_name
-        )
+        expected = person_columns(citizen_id=cid, phone=phone, name=name, accused_name=accused_name)
         assert stored[:4] == [
             expected["complainant_cid_hash"],
             expected["complainant_phone_hash"],

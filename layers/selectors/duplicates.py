@@ -56,6 +56,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from layers.errors import InvalidInput
+from layers.inputs import text_value
 from layers.models import Category, DuplicateDecision, DuplicateDecisionKind, Status
 from layers.thaitext import normalize_text
 
@@ -305,6 +306,7 @@ def duplicates_for(
         raise InvalidInput({"location": _("Pin the incident location on the map.")})
     main = _main_category(category)
     sub = _subcategory(subcategory, main)
+    description = text_value(description or "", field="description")
     received_at = received_at or timezone.now()
     if timezone.is_naive(received_at):
         received_at = timezone.make_aware(received_at)

@@ -21,6 +21,7 @@ from datetime import datetime
 from django.db import connection, transaction
 
 from layers.identity import citizen_id_hash, normalize_name, phone_hash
+from layers.inputs import TEXT_LIMITS, text_value
 
 # pg_trgm similarity from which two normalised names are "near-identical". Measured on 2,000
 # full names of the demo data's first and last names, each with one typing slip
@@ -72,7 +73,12 @@ def person_matches_for(
 ) -> list[PersonMatch]:
     """Other cases of this complainant (by ID, phone or name) and of this accused party (by
     name), newest first, one row per case and role (the strongest reason: ID, then phone,
-    then name). Empty or unusable values are simply not matched on."""
+    then name). Empty or unusable values are simply not matched on; a value that is not text,
+    or longer than its field may be, is ``InvalidInput``."""
+    citizen_id = text_value(citizen_id, field="citizen_id", limit=20)
+    phone = text_value(phone, field="phone", limit=TEXT_LIMITS["complainant_phone"])
+    name = text_value(name, field="name", limit=TEXT_LIMITS["complainant_name"])
+    accused_name = text_value(accused_name, field="accused_name")
     params = {
         "exclude": exclude_id or 0,
         "cid": citizen_id_hash(citizen_id or ""),

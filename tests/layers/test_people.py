@@ -144,3 +144,20 @@ def test_the_migration_fills_the_columns_of_existing_complaints():
 
 def test_name_normalisation():
     assert normalize_name("นางสาว  มาลี ดีใจ") == normalize_name("น.ส.มาลี ดีใจ") == "มาลีดีใจ"
+
+
+def test_after_a_key_change_the_command_computes_the_hashes_again(settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    cid = new_citizen_id("1")
+    case = make_complaint(complainant_citizen_id=cid)
+    old = Complaint.objects.get(pk=case.pk).complainant_cid_hash
+    settings.PERSON_MATCH_KEY = "a new key"
+    assert person_matches_for(citizen_id=cid) == []  # the stored hash is of the old key
+    out = StringIO()
+    call_command("person_hashes", "--all", stdout=out)
+    assert "rehashed" in out.getvalue()
+    assert Complaint.objects.get(pk=case.pk).complainant_cid_hash not in ("", old)
+    assert [m.tracking_no for m in person_matches_for(citizen_id=cid)] == [case.tracking_no]

@@ -134,11 +134,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='complaint',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['complainant_name_norm'], opclasses=['gin_trgm_ops'], condition=models.Q(('complainant_name_norm', ''), _negated=True), name='complaint_name_trgm'),
+            index=django.contrib.postgres.indexes.GinIndex(fields=['complainant_name_norm'], opclasses=['gin_trgm_ops'], gin_pending_list_limit=256, condition=models.Q(('complainant_name_norm', ''), _negated=True), name='complaint_name_trgm'),
         ),
         migrations.AddIndex(
             model_name='complaint',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['accused_name_norm'], opclasses=['gin_trgm_ops'], condition=models.Q(('accused_name_norm', ''), _negated=True), name='complaint_accused_trgm'),
+            index=django.contrib.postgres.indexes.GinIndex(fields=['accused_name_norm'], opclasses=['gin_trgm_ops'], gin_pending_list_limit=256, condition=models.Q(('accused_name_norm', ''), _negated=True), name='complaint_accused_trgm'),
         ),
         migrations.AddField(
             model_name='duplicatedecision',

@@ -21,25 +21,26 @@ marked ``likely``. Weights and threshold were chosen on the labelled set of
 ``layers.demo.duplicates`` (bench/duplicates.py prints precision and recall; bench/README.md).
 
 **Distances** come from PostGIS geography (``location::geography``, a GiST index on the same
-expression, ``ST_DWithin`` on the spheroid): exact, and as fast as a metric projection on this
-data. A single projection is not exact enough: Web Mercator (3857) is off by 1–7 % across
-Thailand (16–17 m at 250 m in Chiang Rai), one UTM zone for the whole country by up to 1.6 m at
-250 m at the far edge of the other zone; only the point's own UTM zone (47N/48N) stays within
-±1 m, which needs two indexes and care across 102°E — for no gain in speed: the intake check
-was 0.8 ms (geography) against 0.7 ms (UTM 47N expression index) at p95 on 1 M complaints. The
-figures: bench/README.md, "duplicates.py".
+expression, ``ST_DWithin`` on the spheroid): exact, and as fast as a metric projection here.
+Measured by bench/duplicates.py (bench/README.md), the largest error at 250 m of a distance
+taken in a projection: Web Mercator (3857) 3.3 m in Yala (6.5°N) to 17.4 m in Chiang Rai
+(19.9°N); one UTM zone for the whole country 1.41 m (47N, at Khong Chiam, 105.5°E) or 1.36 m
+(48N, at Mae Sot, 98.6°E): over ±1 m; only each point's own zone (47N west of 102°E, 48N east)
+stays within 0.1 m, which needs two indexes and care for pairs across 102°E. And no gain in
+speed to pay for that: at 1 M complaints the query's p95 was {GEOG} ms on geography against
+{UTM} ms on a UTM 47N expression index.
 
 **Thai descriptions** are compared as pg_trgm similarity of the normalised texts
 (``Complaint.description_norm``, ``layers.thaitext.normalize_text``), without word
-segmentation. Measured on 600 reworded pairs against 1,200 different texts of the same main
-category (bench/README.md): pg_trgm on the unsegmented text separates them as well as PyThaiNLP
-``newmm`` words do (AUC 0.913 against 0.919 for a text of the same sub-category, 0.9994 against
-0.9992 for another sub-category; best F1 0.910 against 0.911; both combined 0.918 / 0.9995 /
-0.910), and on the whole labelled set the two give the same precision and recall (see the
-README). Segmenting costs about 0.25 ms of Python per 160 characters — per candidate at every
-check, or for every stored text (a million demo rows) — while the trigram similarity is
-computed in the same query as the distance. So pg_trgm, which needs a UTF-8 LC_CTYPE
-(``layers.dbcheck``).
+segmentation. On the labelled set at 1 M complaints (bench/README.md) pg_trgm gave precision
+{P} and recall {R} of "likely", PyThaiNLP ``newmm`` words (Jaccard) {WP} and {WR}, the original
+in the top 5 for {T5} of duplicates either way. On 600 reworded pairs against 1,200 other texts
+of the same main category (a one-off measurement) the two separated alike: AUC 0.913 against
+0.919 for another text of the same sub-category, 0.9994 against 0.9992 for another
+sub-category; both combined did no better (0.918 / 0.9995). Segmenting costs about 0.25 ms of
+Python per 160 characters — per candidate at every check, or for every stored text (a million
+demo rows) — while the trigram similarity comes from the same query as the distance. So
+pg_trgm, which needs a UTF-8 LC_CTYPE (``layers.dbcheck``).
 """
 
 from __future__ import annotations

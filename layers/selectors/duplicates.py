@@ -27,14 +27,14 @@ taken in a projection: Web Mercator (3857) 3.3 m in Yala (6.5°N) to 17.4 m in C
 (19.9°N); one UTM zone for the whole country 1.41 m (47N, at Khong Chiam, 105.5°E) or 1.36 m
 (48N, at Mae Sot, 98.6°E): over ±1 m; only each point's own zone (47N west of 102°E, 48N east)
 stays within 0.1 m, which needs two indexes and care for pairs across 102°E. And no gain in
-speed to pay for that: at 1 M complaints the query's p95 was {GEOG} ms on geography against
-{UTM} ms on a UTM 47N expression index.
+speed to pay for that: at 1 M complaints the query's p95 was 7.3 and 6.4 ms on geography
+against 8.4 and 9.1 ms on a UTM 47N expression index (two runs on a busy shared machine).
 
 **Thai descriptions** are compared as pg_trgm similarity of the normalised texts
 (``Complaint.description_norm``, ``layers.thaitext.normalize_text``), without word
 segmentation. On the labelled set at 1 M complaints (bench/README.md) pg_trgm gave precision
-{P} and recall {R} of "likely", PyThaiNLP ``newmm`` words (Jaccard) {WP} and {WR}, the original
-in the top 5 for {T5} of duplicates either way. On 600 reworded pairs against 1,200 other texts
+0.988 and recall 0.993 of "likely", PyThaiNLP ``newmm`` words (Jaccard) 0.981 and 0.977, the
+original in the top 5 for every duplicate either way. On 600 reworded pairs against 1,200 other texts
 of the same main category (a one-off measurement) the two separated alike: AUC 0.913 against
 0.919 for another text of the same sub-category, 0.9994 against 0.9992 for another
 sub-category; both combined did no better (0.918 / 0.9995). Segmenting costs about 0.25 ms of

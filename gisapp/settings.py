@@ -273,7 +273,8 @@ if not PERSON_MATCH_KEY:
             "PERSON_MATCH_KEY must be set when DJANGO_ENV is not development"
         )
     PERSON_MATCH_KEY = "development-only-person-match-key"  # noqa: S105
-# The intake form's live check of a person (GET /api/people/matches/), per officer.
+# The intake form's live check of a person (GET /api/people/matches/), per officer (counted in
+# Django's cache: the default in-process cache counts per server process).
 PERSON_MATCH_RATE = env_str("PERSON_MATCH_RATE", "60/min")
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"person_match": PERSON_MATCH_RATE}
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import boundaries, cases, geojson, team
+from api import boundaries, cases, duplicates, geojson, team
 
 app_name = "api"
 
@@ -18,7 +18,15 @@ urlpatterns: list = [
     path("cases/backlog/", cases.CaseBacklogView.as_view(), name="cases-backlog"),
     path("cases/backlog/summary/", cases.BacklogSummaryView.as_view(), name="cases-summary"),
     path("cases/overdue/", cases.CaseOverdueView.as_view(), name="cases-overdue"),
+    # Before cases/<tracking_no>/: "duplicates" is not a tracking number.
+    path("cases/duplicates/", duplicates.DuplicateCheckView.as_view(), name="cases-duplicates"),
     path("cases/<str:tracking_no>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path(
+        "cases/<str:tracking_no>/duplicates/",
+        duplicates.CaseDuplicatesView.as_view(),
+        name="case-duplicates",
+    ),
+    path("people/matches/", duplicates.PersonMatchView.as_view(), name="people-matches"),
     path("cases/<str:tracking_no>/actions/", cases.CaseActionView.as_view(), name="case-actions"),
     path("team/cases.geojson", team.TeamCasesMapView.as_view(), name="team-cases-map"),
 ]

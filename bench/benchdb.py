@@ -49,7 +49,12 @@ def ensure_database(url: str) -> None:
                 "SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]
             ).fetchone()
             if not exists:
-                c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(cfg["NAME"])))
+                # UTF-8 LC_CTYPE, as ./damrong makes it: pg_trgm needs it for Thai.
+                c.execute(
+                    sql.SQL(
+                        "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_CTYPE 'C.UTF-8'"
+                    ).format(sql.Identifier(cfg["NAME"]))
+                )
                 print(f"created database {cfg['NAME']}", file=sys.stderr, flush=True)
         with psycopg.connect(dbname=cfg["NAME"], autocommit=True, **conn_args) as c:
             c.execute("CREATE EXTENSION IF NOT EXISTS postgis")

@@ -105,6 +105,10 @@ DATABASE_URL = env_str("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/damron
 DATABASES = {
     "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
 }
+# The test database is made from template0 in UTF-8 (its LC_CTYPE is the cluster's, which
+# ./damrong creates as C.UTF-8): pg_trgm finds no trigram in Thai under the C locale, and the
+# migration that adds it refuses such a database (layers/dbcheck.py).
+DATABASES["default"]["TEST"] = {"TEMPLATE": "template0", "CHARSET": "UTF8"}
 if DATABASES["default"]["ENGINE"] != "django.contrib.gis.db.backends.postgis":
     raise ImproperlyConfigured(f"DATABASE_URL must use the postgis:// scheme, got {DATABASE_URL!r}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -251,6 +255,28 @@ BOUNDARIES_LOOKUP_IN_PROCESS_MAX_VERTICES = env_int(
 # How often (seconds) a process asks PostGIS whether the pieces changed since it read them
 # (one tiny query); a boundary load elsewhere reaches every process within this time.
 BOUNDARIES_LOOKUP_RECHECK_SECONDS = env_int("BOUNDARIES_LOOKUP_RECHECK_SECONDS", 10)
+
+# --- Duplicates (issue 8) ---------------------------------------------------------------------
+# A place candidate whose score (0..1: distance, time apart, sub-category, Thai description
+# similarity; layers/selectors/duplicates.py) is at least this is marked "likely" (chosen on
+# the labelled set: bench/README.md, "duplicates.py"; decisions kept in DuplicateDecision let it
+# be tuned on real labels later). The radius
+# and time window are per main category (Category.duplicate_radius_m / duplicate_window_days).
+DUPLICATE_LIKELY_THRESHOLD = float(env_str("DUPLICATE_LIKELY_THRESHOLD", "0.35"))
+# The key of the HMAC-SHA256 through which citizen IDs and phone numbers are compared across
+# cases (layers/identity.py). Changing it means computing the stored hashes again
+# (manage.py person_hashes --all). Like SECRET_KEY: required outside development.
+PERSON_MATCH_KEY = env_str("PERSON_MATCH_KEY")
+if not PERSON_MATCH_KEY:
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "PERSON_MATCH_KEY must be set when DJANGO_ENV is not development"
+        )
+    PERSON_MATCH_KEY = "development-only-person-match-key"  # noqa: S105
+# The intake form's live check of a person (GET /api/people/matches/), per officer (counted in
+# Django's cache: the default in-process cache counts per server process).
+PERSON_MATCH_RATE = env_str("PERSON_MATCH_RATE", "60/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"person_match": PERSON_MATCH_RATE}
 
 # Maps: the boundaries are the base map and pages work offline, so there is no tile layer
 # unless MAP_TILE_URL names one (e.g. an in-house tile server: https://tiles.example/{z}/{x}/{y}.png);

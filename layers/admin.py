@@ -16,6 +16,7 @@ from boundaries.selectors import without_geoms
 from layers.forms.officers import AdminCitizenIdAuthenticationForm, CitizenIdField
 from layers.models import (
     Category,
+    DuplicateDecision,
     Officer,
     RegistrationRequest,
     Role,
@@ -272,6 +273,8 @@ class CategoryForm(forms.ModelForm):
             "name_en",
             "is_other",
             "sla_days",
+            "duplicate_radius_m",
+            "duplicate_window_days",
             "sort_order",
             "is_active",
         ]
@@ -295,10 +298,13 @@ class CategoryAdmin(admin.ModelAdmin):
         "parent",
         "sla_days",
         "effective_sla",
+        "duplicate_radius_m",
+        "duplicate_window_days",
         "is_other",
         "is_active",
     )
-    list_editable = ("sla_days", "is_active")
+    # The duplicate radius and window are read from main categories only (issue 8).
+    list_editable = ("sla_days", "duplicate_radius_m", "duplicate_window_days", "is_active")
     list_filter = (CategoryLevelFilter, "is_active", "is_other")
     list_select_related = ("parent",)
     search_fields = ("code", "name_th", "name_en")
@@ -348,3 +354,26 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("name"))
     def name(self, obj):
         return f"{obj.title}{obj.first_name} {obj.last_name}"
+
+
+@admin.register(DuplicateDecision)
+class DuplicateDecisionAdmin(admin.ModelAdmin):
+    """What officers decided about suggested duplicates, with the score at the time: the labels
+    on which DUPLICATE_LIKELY_THRESHOLD is tuned (issue 8). Kept as written: read only."""
+
+    list_display = ("case", "candidate", "decision", "score", "decided_by", "decided_at")
+    list_filter = ("decision",)
+    list_select_related = ("case", "candidate", "decided_by")
+    date_hierarchy = "decided_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,6 +9,7 @@ class LayersConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from layers import dbcheck  # noqa: F401  (registers the database's LC_CTYPE check)
         from layers.middleware import stamp_session_on_login
 
         user_logged_in.connect(stamp_session_on_login, dispatch_uid="layers.session_stamp")

@@ -77,7 +77,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
 # (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
 # ``notification`` (what an in-app notification or e-mail says about a case), ``stats`` (a
-# figure of a statistics page), ``report`` (a column of the monthly report).
+# figure of a statistics page), ``report`` (a column of the monthly report), ``duplicate``
+# (a suggested duplicate by place), ``person_match`` (another case of the same person).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -247,6 +248,48 @@ FIELD_CLASSES: dict[str, str] = {
             "message",
         )
     },
+    # --- a suggested duplicate (place) and a person match (issue 8) ---------------------------
+    # The other case's public data; the comparison's own measures (how far, how many days
+    # apart, how alike, which person field matched) are working data. Of a case outside the
+    # viewer's jurisdiction fewer still: see MATCH_OUTSIDE_FIELDS.
+    **{
+        f"duplicate.{key}": PUBLIC
+        for key in (
+            "tracking_no",
+            "status",
+            "category_code",
+            "subcategory_code",
+            "received_at",
+            "subdistrict_code",
+            "district_code",
+            "province_code",
+            "visible",
+        )
+    },
+    "duplicate.distance_m": CASE,
+    "duplicate.days_apart": CASE,
+    "duplicate.score": CASE,
+    "duplicate.likely": CASE,
+    "duplicate.lat": CASE,
+    "duplicate.lon": CASE,
+    **{
+        f"person_match.{key}": PUBLIC
+        for key in (
+            "tracking_no",
+            "status",
+            "category_code",
+            "received_at",
+            "subdistrict_code",
+            "district_code",
+            "province_code",
+            "visible",
+        )
+    },
+    # That this person complained, or was complained about, elsewhere: about a person.
+    "person_match.role": PERSONAL,
+    "person_match.matched_on": PERSONAL,
+    # The person matches of a case, beside its place candidates (GET .../duplicates/).
+    "page.people": PERSONAL,
     # --- what a notification (in-app, e-mail) says about a case -----------------------------
     "notification.no": PUBLIC,
     "notification.category": PUBLIC,
@@ -385,6 +428,56 @@ def shape(viewer: Viewer, namespace: str, data: dict) -> dict:
     out = {}
     for key, value in data.items():
         out[key] = value if viewer.sees(f"{namespace}.{key}") else None
+    return out
+
+
+# What an officer is told of a match (a suggested duplicate, a person match) in a case outside
+# their jurisdiction (issue 8): its tracking number, district, province, date, category and
+# status, never personal data or free text, nor where exactly it is (coordinates,
+# sub-district, sub-category). With them, the comparison's own measures, which say how alike
+# the two cases are and not what the other one holds: distance, days apart, score and
+# "likely" for a place, which person field matched for a person (itself PERSONAL: a viewer
+# without personal data gets no person matches at all). ``visible`` says whether the officer
+# may open the case.
+MATCH_OUTSIDE_FIELDS: dict[str, frozenset[str]] = {
+    "duplicate": frozenset(
+        {
+            "tracking_no",
+            "district_code",
+            "province_code",
+            "received_at",
+            "category_code",
+            "status",
+            "visible",
+            "distance_m",
+            "days_apart",
+            "score",
+            "likely",
+        }
+    ),
+    "person_match": frozenset(
+        {
+            "tracking_no",
+            "district_code",
+            "province_code",
+            "received_at",
+            "category_code",
+            "status",
+            "visible",
+            "role",
+            "matched_on",
+        }
+    ),
+}
+
+
+def shape_match(viewer: Viewer, namespace: str, data: dict, *, visible: bool) -> dict:
+    """A match as ``viewer`` may see it: ``shape``, and for a case the viewer may not open
+    (``visible`` False) only ``MATCH_OUTSIDE_FIELDS``."""
+    out = shape(viewer, namespace, {**data, "visible": visible})
+    if not visible:
+        allowed = MATCH_OUTSIDE_FIELDS[namespace]
+        out = {key: (value if key in allowed else None) for key, value in out.items()}
     return out
 
 

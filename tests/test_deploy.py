@@ -28,11 +28,14 @@ def check_deploy(**env) -> subprocess.CompletedProcess:
     environ = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SECURE_", "SESSION_", "CSRF_", "DEBUG", "SECRET_KEY"))
+        if not k.startswith(
+            ("DJANGO_", "SECURE_", "SESSION_", "CSRF_", "DEBUG", "SECRET_KEY", "PERSON_MATCH_KEY")
+        )
     }
     environ.update(
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
+        PERSON_MATCH_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="damrong.example.go.th",
         SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https",
     )
@@ -76,6 +79,8 @@ def test_production_refuses_to_start_without_a_secret_key_or_hosts():
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
     result = check_deploy(ALLOWED_HOSTS="")
     assert result.returncode != 0 and "ALLOWED_HOSTS must be set" in result.stderr
+    result = check_deploy(PERSON_MATCH_KEY="")
+    assert result.returncode != 0 and "PERSON_MATCH_KEY must be set" in result.stderr
 
 
 def test_a_malformed_proxy_header_is_refused_with_the_expected_form():

@@ -6,13 +6,26 @@ import pytest
 
 import gisapp.env
 import layers.charts
+import layers.demo.duplicates
+import layers.identity
+import layers.selectors.duplicates
 import layers.thaidate
+import layers.thaitext
 import layers.validators
 
 
 @pytest.mark.parametrize(
     "module",
-    [layers.validators, layers.thaidate, layers.charts, gisapp.env],
+    [
+        layers.validators,
+        layers.thaidate,
+        layers.charts,
+        gisapp.env,
+        layers.thaitext,
+        layers.identity,
+        layers.selectors.duplicates,
+        layers.demo.duplicates,
+    ],
     ids=lambda m: m.__name__,
 )
 def test_doctests(module):

@@ -41,6 +41,7 @@ from tests.module_data import module_data
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+P48_POINT = (17.4075, 104.7786)  # 480101, Nakhon Phanom
 
 
 def marker(kind: str, field: str) -> str:
@@ -114,6 +115,14 @@ def build_world() -> World:
     free.append(marker("other", "subcategory_text"))
     # Left with the agency: its name shows on lists as well as on the case.
     cases["at_agency"] = make_complaint(created_by=desk, **texts("agency"))
+    # Across the province line (Nakhon Phanom, 48): the same complainant (citizen ID) and the
+    # same place and matter as another case there, found by the duplicate checks of officers
+    # who may not open either (issue 8).
+    p48 = texts("p48")
+    cases["p48"] = make_complaint(
+        *P48_POINT, complainant_citizen_id=cases["busy"].complainant_citizen_id, **p48
+    )
+    cases["p48_again"] = make_complaint(*P48_POINT, **texts("p48_again"))
 
     def act(case, action, **data):
         case = Complaint.objects.get(pk=case.pk)
@@ -271,6 +280,21 @@ def json_responses(world: World, role: str):
         Shape("page", (("open", "teamcase"), ("closed", "teamcase"), ("position", "position"))),
     )
     yield "team-map", client.get("/api/team/cases.geojson"), Shape("teammap", (), True)
+    # Duplicates and person matches (issue 8): at home, across the province line, of a case.
+    places = Shape("page", (("results", "duplicate"),))
+    for label, (lat, lon) in (("dup-check", (16.5435, 104.7235)), ("dup-check-48", P48_POINT)):
+        url = f"/api/cases/duplicates/?lat={lat}&lon={lon}&category=land&description=x"
+        yield label, client.get(url), places
+    yield (
+        "case-dups",
+        client.get(f"/api/cases/{busy.tracking_no}/duplicates/"),
+        Shape("page", (("results", "duplicate"), ("people", "person_match"))),
+    )
+    yield (
+        "people",
+        client.get(f"/api/people/matches/?citizen_id={busy.complainant_citizen_id}&name=x"),
+        Shape("page", (("results", "person_match"),)),
+    )
     # Errors have fields too.
     yield "error-400", client.get("/api/cases/?status=lost"), Shape("error")
     yield "error-404", client.get("/api/cases/2500-9999999/"), Shape("error")
@@ -281,6 +305,38 @@ def json_responses(world: World, role: str):
         content_type="application/json",
     )
     yield "action-refused", response, Shape("error", (("current", "error"),))
+
+
+MATCHES = ("dup-check", "dup-check-48", "case-dups", "people")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matches_outside_the_jurisdiction_reveal_only_the_allowed_fields(world, role):
+    """A match in a case the role may not open shows, field by field, only what the issue
+    allows; the cross-province case's texts and people never show in a match, for anyone."""
+    outside = inside = 0
+    for label, response, _shape in json_responses(world, role):
+        if label not in MATCHES or response.status_code != 200:
+            continue
+        body = body_of(response)
+        data = json.loads(body)
+        for namespace, key in (("duplicate", "results"), ("person_match", "people")):
+            if label == "people":
+                namespace = "person_match"
+            for row in data.get(key) or []:
+                shown = {k for k, v in row.items() if v is not None}
+                if row["visible"]:
+                    inside += 1
+                    continue
+                outside += 1
+                assert shown <= policy.MATCH_OUTSIDE_FIELDS[namespace], (label, shown)
+                assert {"tracking_no", "district_code", "province_code", "received_at"} <= shown
+        for text in (*world.personal_markers, *world.free_markers):
+            assert text not in body, f"{role}: {label} shows {text!r}"
+    if role in (Role.CENTRAL_OFFICER, Role.ADMIN):
+        assert outside == 0 and inside > 0
+    else:
+        assert outside > 0  # the Nakhon Phanom cases, seen from Mukdahan
 
 
 def visible_json(role, field, value) -> bool:

@@ -49,6 +49,7 @@ from layers.models import (
     Role,
     RoleAssignment,
 )
+from layers.policy import MATCH_OUTSIDE_FIELDS
 from layers.thaidate import Month
 from tests.case_fixtures import put_in_state, snapshot
 from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
@@ -438,6 +439,20 @@ def assert_no_case_data(body: str, world: World, case_key: str, label: str):
         assert marker not in body, f"{label}: shows {marker!r} of case {case_key}"
 
 
+def assert_matches_outside_show_only_allowed_fields(who: Who, body: str, label: str):
+    """Duplicates and person matches (issue 8): of a case outside the officer's jurisdiction
+    only its tracking number, district, province, date, category, status and the measures of
+    the comparison; never a description or a person of any case."""
+    data = json.loads(body)
+    for namespace, key in (("duplicate", "results"), ("person_match", "people")):
+        for row in data.get(key) or []:
+            if not row["visible"]:
+                shown = {k for k, v in row.items() if v is not None}
+                assert shown <= MATCH_OUTSIDE_FIELDS[namespace], (label, shown)
+    for case_key in CASE_KEYS:
+        assert description(case_key) not in body and complainant(case_key) not in body, label
+
+
 def _no_personal_data(body, world, case_key, label):
     case = world.cases[case_key]
     for marker in (complainant(case_key), case.complainant_citizen_id, case.complainant_phone):
@@ -455,6 +470,7 @@ URL_CLASSES = {
     "team_case": CASE,
     "intake_done": CASE,
     "api:case-detail": CASE,
+    "api:case-duplicates": CASE,
     # (b) area-bound
     "province_map": AREA,
     "case_backlog": AREA,
@@ -470,6 +486,8 @@ URL_CLASSES = {
     "api:boundaries-lookup": AREA,
     "statistics_area": AREA,
     "monthly_report": AREA,
+    # A point in the query: candidates nationwide, outside the area shown with fewer fields.
+    "api:cases-duplicates": AREA,
     # (c) own data
     "home": OWN,
     "profile": OWN,
@@ -485,6 +503,7 @@ URL_CLASSES = {
     "api:team-cases": OWN,
     "api:team-cases-map": OWN,
     "statistics_home": OWN,
+    "api:people-matches": OWN,
     # (d) public
     "login": PUBLIC,
     "register": PUBLIC,
@@ -551,6 +570,8 @@ class CaseGet:
     gate: object  # who -> may open this kind of page at all (else 403)
     finds: object = sees  # (who, spec) -> 200 (else 404)
     shows_description: bool = True
+    # The page names the case itself (a list of its duplicates names the others instead).
+    shows_tracking_no: bool = True
 
 
 def has_area(who: Who) -> bool:
@@ -591,6 +612,10 @@ CASE_GETS = {
         finds=lambda who, spec: spec.author == who.key,
         shows_description=False,
     ),
+    # Its duplicates and the other cases of its people: never a name, an ID or a description.
+    "api:case-duplicates": CaseGet(
+        api=True, gate=has_area, shows_description=False, shows_tracking_no=False
+    ),
 }
 
 
@@ -615,7 +640,10 @@ def test_case_bound_get(world, who_key, url_name, case_key):
     if url_name == "case_attachment":
         assert raw == JPEG, label
         return
-    assert world.cases[case_key].tracking_no in body, label
+    if ep.shows_tracking_no:
+        assert world.cases[case_key].tracking_no in body, label
+    else:
+        assert_matches_outside_show_only_allowed_fields(who, body, label)
     if not ep.shows_description:
         assert description(case_key) not in body, label
         _no_personal_data(body, world, case_key, label)
@@ -743,6 +771,8 @@ AREA_VARIANTS = {
     ],
     # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
     "api:boundaries-lookup": ["4902", "48"],
+    # The intake check at the points of cases in and out of each officer's area.
+    "api:cases-duplicates": ["490101", "4902", "48"],
     "registration_list": ["pending"],
     "lockout_list": ["all"],
     "statistics_area": ["49", "4901", "4902", "48"],
@@ -761,6 +791,9 @@ def _area_request(name: str, variant: str) -> str:
     if name == "api:boundaries-lookup":
         point = _subdistrict(variant).geom.point_on_surface
         return f"{reverse(name)}?lat={point.y}&lon={point.x}"
+    if name == "api:cases-duplicates":
+        point = _subdistrict(variant).geom.point_on_surface
+        return f"{reverse(name)}?lat={point.y}&lon={point.x}&category=land"
     if name == "lockout_list":
         return reverse(name)
     if name == "statistics_area":
@@ -864,6 +897,19 @@ def test_area_bound(world, who_key, name, variant):
         shows_exactly(visible(who, where=code), ids)
         for key in CASE_KEYS:  # an export carries no personal data and no free text
             assert description(key) not in body and complainant(key) not in body, label
+    elif name == "api:cases-duplicates":
+        # Nationwide: every case at the point, whoever's area holds it; the policy decides
+        # what each shows (test_field_classification walks the fields).
+        assert response.status_code == 200, (label, response.status_code)
+        rows = response.json()["results"]
+        expected = {
+            k for k in CASE_KEYS if world.cases[k].subdistrict_id == _subdistrict(variant).code
+        }
+        assert keys_of(world, [r["tracking_no"] for r in rows]) == expected, label
+        for row in rows:
+            key = keys_of(world, [row["tracking_no"]]).pop()
+            assert row["visible"] is sees(who, SPEC[key]), label
+        assert_matches_outside_show_only_allowed_fields(who, body, label)
     elif name == "api:boundaries-lookup":
         assert response.status_code == 200, (label, response.status_code)
         assert response.json()["subdistrict_code"] == _subdistrict(variant).code, label
@@ -987,6 +1033,8 @@ OWN_PAGES = {
     "statistics_home": Own(
         api=False, gate=lambda w: w.role is not None and w.role != Role.TEAM_MEMBER
     ),
+    # The intake form's live check of a person (without a person: nothing to match).
+    "api:people-matches": Own(api=True, gate=is_recorder),
 }
 
 

@@ -389,6 +389,9 @@ def demo_complaints_seed(
                 "years": list(firsts),
                 "firsts": list(firsts.values()),
                 "digits": TRACKING_SEQ_DIGITS,
+                # The key of the keyed hashes (layers.identity), as text: pgcrypto's hmac
+                # takes it as the same UTF-8 bytes.
+                "person_key": str(settings.PERSON_MATCH_KEY),
             },
         )
         report.created = cur.rowcount

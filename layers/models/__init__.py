@@ -8,6 +8,7 @@ from layers.models.complaints import (
     Status,
     TrackingCounter,
 )
+from layers.models.duplicates import DuplicateDecision, DuplicateDecisionKind
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -45,6 +46,8 @@ __all__ = [
     "CloseResult",
     "Complaint",
     "ComplaintHistory",
+    "DuplicateDecision",
+    "DuplicateDecisionKind",
     "ForwardTarget",
     "HistoryKind",
     "MonthFigure",

@@ -1,7 +1,9 @@
 """The complaint (เรื่องร้องเรียนร้องทุกข์), its category tree and its tracking number."""
 
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from layers.validators import validate_citizen_id, validate_thai_phone
@@ -27,6 +29,21 @@ class Category(models.Model):
     sla_days = models.PositiveSmallIntegerField(_("days to close (SLA)"), null=True, blank=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Duplicates (issue 8): a complaint of this main category is a candidate duplicate of
+    # another within this distance and this many days (layers/selectors/duplicates.py). Only
+    # main categories' values are read.
+    duplicate_radius_m = models.PositiveIntegerField(
+        _("duplicate radius (metres)"),
+        default=250,
+        validators=[MinValueValidator(1), MaxValueValidator(5000)],
+        help_text=_("Complaints of this main category within this distance may be duplicates."),
+    )
+    duplicate_window_days = models.PositiveSmallIntegerField(
+        _("duplicate window (days)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("Complaints of this main category within this many days may be duplicates."),
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -134,9 +151,19 @@ class Complaint(models.Model):
     complainant_address = models.CharField(_("complainant address"), max_length=300, blank=True)
     accused_name = models.CharField(_("accused party"), max_length=200, blank=True)
     accused_detail = models.CharField(_("accused party details"), max_length=300, blank=True)
+    # Comparison columns (issue 8, layers/identity.py), written with the values by intake, the
+    # demo data and imports. Citizen IDs and phones are matched through a keyed hash (HMAC with
+    # PERSON_MATCH_KEY), never through an index of the values; names in normalised form.
+    complainant_cid_hash = models.CharField(max_length=64, blank=True, editable=False)
+    complainant_phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    complainant_name_norm = models.CharField(max_length=200, blank=True, editable=False)
+    accused_name_norm = models.CharField(max_length=200, blank=True, editable=False)
 
     title = models.CharField(_("subject"), max_length=200, blank=True)
     description = models.TextField(_("description"))
+    # The description as duplicates are compared (layers.thaitext.normalize_text: PyThaiNLP's
+    # normalize, Thai digits as Arabic, lower case, single spaces), by pg_trgm similarity.
+    description_norm = models.TextField(blank=True, editable=False)
 
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
@@ -194,11 +221,45 @@ class Complaint(models.Model):
                 name="complaint_dist_open_due",
                 condition=~Q(status="closed"),
             ),
-            # Repeat complainants across areas (duplicate detection by person).
+            # Duplicates by place (issue 8): metres on the spheroid through the geography of
+            # the point; layers/selectors/duplicates.py queries ``location::geography``, the
+            # same expression. Geography against a metric projection: bench/README.md.
+            GistIndex(
+                Func(
+                    F("location"),
+                    function="geography",
+                    output_field=models.PointField(geography=True, srid=4326),
+                ),
+                name="complaint_location_geog",
+            ),
+            # The same person across areas: keyed hashes, and names by trigram.
             models.Index(
-                fields=["complainant_citizen_id"],
-                name="complaint_complainant_cid",
-                condition=~Q(complainant_citizen_id=""),
+                fields=["complainant_cid_hash"],
+                name="complaint_cid_hash",
+                condition=~Q(complainant_cid_hash=""),
+            ),
+            models.Index(
+                fields=["complainant_phone_hash"],
+                name="complaint_phone_hash",
+                condition=~Q(complainant_phone_hash=""),
+            ),
+            GinIndex(
+                fields=["complainant_name_norm"],
+                opclasses=["gin_trgm_ops"],
+                name="complaint_name_trgm",
+                # Intake inserts one row at a time: a short pending list keeps every search
+                # from scanning up to 4 MB of not-yet-merged entries between vacuums.
+                gin_pending_list_limit=256,
+                condition=~Q(complainant_name_norm=""),
+            ),
+            GinIndex(
+                fields=["accused_name_norm"],
+                opclasses=["gin_trgm_ops"],
+                name="complaint_accused_trgm",
+                # Intake inserts one row at a time: a short pending list keeps every search
+                # from scanning up to 4 MB of not-yet-merged entries between vacuums.
+                gin_pending_list_limit=256,
+                condition=~Q(accused_name_norm=""),
             ),
         ]
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from boundaries.selectors import area_for_point
 from layers.errors import InvalidInput
+from layers.identity import person_columns
 from layers.inputs import decimal_value, text_value
 from layers.models import (
     Category,
@@ -26,6 +27,7 @@ from layers.policy import require_record
 from layers.rules import due_at_for
 from layers.services.routing import complaint_route_on_intake
 from layers.thaidate import be_year
+from layers.thaitext import normalize_text
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
 logger = logging.getLogger(__name__)
@@ -264,8 +266,17 @@ def complaint_create(
         complainant_address=texts["complainant_address"],
         accused_name=texts["accused_name"],
         accused_detail=texts["accused_detail"],
+        # Keyed hashes of the ID and phone, normalised names (layers/identity.py): what the
+        # same-person check compares, never the values themselves.
+        **person_columns(
+            citizen_id=complainant_citizen_id,
+            phone=complainant_phone,
+            name=complainant_name,
+            accused_name=texts["accused_name"],
+        ),
         title=texts["title"],
         description=description,
+        description_norm=normalize_text(description),
         status=Status.RECEIVED,
         received_at=received_at,
         status_changed_at=now,

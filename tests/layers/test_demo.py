@@ -27,6 +27,7 @@ from layers.demo import (
     demo_complaints_seed,
     demo_seed,
 )
+from layers.identity import person_columns
 from layers.models import (
     Category,
     CloseResult,
@@ -43,6 +44,7 @@ from layers.models import (
 )
 from layers.rules import due_at_for
 from layers.selectors.scope import complaints_visible_to
+from layers.thaitext import normalize_text
 from layers.validators import is_valid_citizen_id, validate_thai_phone
 from tests.factories import make_complaint
 
@@ -181,6 +183,35 @@ def test_people_are_synthetic_but_valid(seeded):
         validate_thai_phone(phone)
     assert not Complaint.objects.filter(complainant_name="").exists()
     assert not Complaint.objects.filter(description="").exists()
+
+
+def test_comparison_columns_are_those_of_the_python_functions(seeded):
+    """The demo SQL computes the keyed hashes (pgcrypto's hmac) and the normalised names and
+    descriptions itself, set-based: they must equal what intake computes in Python."""
+    rows = Complaint.objects.values_list(
+        "complainant_citizen_id",
+        "complainant_phone",
+        "complainant_name",
+        "accused_name",
+        "description",
+        "complainant_cid_hash",
+        "complainant_phone_hash",
+        "complainant_name_norm",
+        "accused_name_norm",
+        "description_norm",
+    )
+    accused = 0
+    for cid, phone, name, accused_name, description, *stored in rows:
+        expected = person_columns(citizen_id=cid, phone=phone, name=name, accused_name=accused_name)
+        assert stored[:4] == [
+            expected["complainant_cid_hash"],
+            expected["complainant_phone_hash"],
+            expected["complainant_name_norm"],
+            expected["accused_name_norm"],
+        ], (name, accused_name)
+        assert stored[4] == normalize_text(description)
+        accused += bool(accused_name)
+    assert accused > 20 and any(r[5] for r in rows) and any(r[6] for r in rows)
 
 
 def test_dates_statuses_and_history_agree(seeded):

@@ -365,6 +365,7 @@ def test_admin_is_refused_to_officers_without_staff(client):
         "/admin/layers/team/",
         "/admin/layers/category/",
         "/admin/layers/registrationrequest/",
+        "/admin/layers/duplicatedecision/",
         "/admin/boundaries/province/",
         "/admin/boundaries/district/",
         "/admin/boundaries/subdistrict/",
@@ -448,7 +449,7 @@ def test_admin_role_needs_its_area(client, admin_user):
     assert not officer.roles.exists()
 
 
-def test_admin_edits_sla_days_in_the_category_list(client, admin_user):
+def test_admin_edits_sla_days_and_duplicate_settings_in_the_category_list(client, admin_user):
 
     cats = list(Category.objects.order_by("parent__sort_order", "sort_order", "code"))
     assert cats, "the category seed migration should have filled the tree"
@@ -461,13 +462,21 @@ def test_admin_edits_sla_days_in_the_category_list(client, admin_user):
     for i, cat in enumerate(cats):
         data[f"form-{i}-id"] = cat.pk
         data[f"form-{i}-sla_days"] = "" if cat.sla_days is None else cat.sla_days
+        data[f"form-{i}-duplicate_radius_m"] = cat.duplicate_radius_m
+        data[f"form-{i}-duplicate_window_days"] = cat.duplicate_window_days
         if cat.is_active:
             data[f"form-{i}-is_active"] = "on"
     data["form-0-sla_days"] = "21"
+    # The duplicate radius and window (issue 8) are edited the same way.
+    data["form-0-duplicate_radius_m"] = "400"
+    data["form-0-duplicate_window_days"] = "60"
     response = client.post("/admin/layers/category/?all=", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     cats[0].refresh_from_db()
     assert cats[0].sla_days == 21
+    assert (cats[0].duplicate_radius_m, cats[0].duplicate_window_days) == (400, 60)
+    data["form-0-duplicate_radius_m"] = "0"
+    assert client.post("/admin/layers/category/?all=", data).status_code == 200  # refused
 
 
 def test_admin_boundaries_are_read_only_with_no_map_widget(client, admin_user):

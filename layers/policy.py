@@ -75,7 +75,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # the case page and the API), ``history`` (a row of its timeline), ``note`` (a progress note),
 # ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
-# (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
+# (a column of an export), ``area`` (a boundary look-up), ``boundary``/``boundaries`` (an area
+# of /api/boundaries/<level>/), ``category``/``categories`` (the category tree), ``error`` (an error body),
 # ``notification`` (what an in-app notification or e-mail says about a case).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
@@ -246,6 +247,30 @@ FIELD_CLASSES: dict[str, str] = {
             "message",
         )
     },
+    # --- boundaries per level and the category tree (public data, /api/boundaries/<level>/,
+    # /api/categories/); ``boundaries``/``categories``: their collections' paging members ----
+    **{
+        f"boundary.{key}": PUBLIC
+        for key in (
+            "code",
+            "name_th",
+            "name_en",
+            "province",
+            "district",
+            "population",
+            "population_year",
+            "area_km2",
+            "geom_quality",
+        )
+    },
+    "boundaries.count": PUBLIC,
+    "boundaries.next": PUBLIC,
+    "boundaries.previous": PUBLIC,
+    **{
+        f"category.{key}": PUBLIC
+        for key in ("code", "name_th", "name_en", "is_other", "sla_days", "subcategories")
+    },
+    "categories.results": PUBLIC,
     # --- what a notification (in-app, e-mail) says about a case -----------------------------
     "notification.no": PUBLIC,
     "notification.category": PUBLIC,

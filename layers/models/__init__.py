@@ -17,6 +17,7 @@ from layers.models.officers import (
     RoleAssignment,
 )
 from layers.models.teams import Team, TeamMembership
+from layers.models.tokens import ApiToken
 from layers.models.workflow import (
     Attachment,
     AttachmentKind,
@@ -28,6 +29,7 @@ from layers.models.workflow import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "ApiToken",
     "Attachment",
     "AttachmentKind",
     "CaseNote",

@@ -17,7 +17,8 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.fields import DecimalNumberField, StrictSerializer, WholeNumberField
-from api.schema import filter_parameters, policy_serializer
+from api.pagination import StrictPagination
+from api.schema import filter_parameters, paging_parameters, policy_serializer
 from boundaries.models import GeomQuality
 from boundaries.selectors import (
     BOUNDARY_LEVELS,
@@ -144,7 +145,7 @@ def _feature_serializer(model):
 FEATURE_SERIALIZERS = {level: _feature_serializer(m) for level, m in BOUNDARY_LEVELS.items()}
 
 
-class BoundaryPagination(GeoJsonPagination):
+class BoundaryPagination(StrictPagination, GeoJsonPagination):
     page_size = 100
     max_page_size = 1000
 
@@ -250,7 +251,7 @@ class BoundaryLevelView(APIView):
             OpenApiParameter("level", str, OpenApiParameter.PATH, enum=list(BOUNDARY_LEVELS)),
             *filter_parameters(("province", "district", "bbox")),
             BoundaryLevelQuery,
-            *filter_parameters(PAGING_PARAMS),
+            *paging_parameters(BoundaryPagination),
         ],
         responses={(200, "application/geo+json"): BoundaryPageDoc},
     )

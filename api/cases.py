@@ -28,9 +28,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
@@ -44,7 +43,8 @@ from api.fields import (
     TextField,
     WholeNumberField,
 )
-from api.schema import filter_parameters, policy_serializer
+from api.pagination import StrictPagination
+from api.schema import filter_parameters, paging_parameters, policy_serializer
 from layers import policy
 from layers.errors import CaseNotFound, Forbidden
 from layers.models import Channel, CloseResult, Complaint, ForwardTarget, Status
@@ -58,6 +58,7 @@ from layers.selectors.filters import (
 )
 from layers.selectors.scope import jurisdiction_for
 from layers.services import workflow as wf
+from layers.services.complaints import TRACKING_SEQ_DIGITS
 
 # --- What the answers hold, for the schema (built by policy.shape, described here) ----------
 
@@ -72,16 +73,16 @@ def _summary_fields() -> dict:
         "category": S.CharField(),
         "category_name": S.CharField(),
         "subcategory": S.CharField(allow_null=True),
-        "subcategory_text": S.CharField(),
+        "subcategory_text": S.CharField(allow_null=True),
         "subdistrict": S.CharField(),
         "district": S.CharField(),
         "province": S.CharField(),
-        "team": S.IntegerField(),
+        "team": S.IntegerField(allow_null=True),
         "team_name": S.CharField(allow_null=True),
-        "forwarded_to": S.ChoiceField(choices=ForwardTarget.choices),
-        "forwarded_agency": S.CharField(),
+        "forwarded_to": S.ChoiceField(choices=ForwardTarget.choices, allow_null=True),
+        "forwarded_agency": S.CharField(allow_null=True),
         "received_at": S.DateTimeField(),
-        "due_at": S.DateTimeField(),
+        "due_at": S.DateTimeField(allow_null=True),
         "overdue": S.BooleanField(),
         "lat": S.FloatField(),
         "lon": S.FloatField(),
@@ -98,7 +99,7 @@ HistoryDoc = policy_serializer(
         "from_value": S.CharField(),
         "to_value": S.CharField(),
         "note": S.CharField(),
-        "actor": S.CharField(),
+        "actor": S.CharField(allow_null=True),
         "at": S.DateTimeField(),
     },
 )
@@ -110,9 +111,9 @@ NoteDoc = policy_serializer(
         "text": S.CharField(),
         "author": S.CharField(),
         "created_at": S.DateTimeField(),
-        "visit_lat": S.FloatField(),
-        "visit_lon": S.FloatField(),
-        "visit_accuracy_m": S.FloatField(),
+        "visit_lat": S.FloatField(allow_null=True),
+        "visit_lon": S.FloatField(allow_null=True),
+        "visit_accuracy_m": S.FloatField(allow_null=True),
         "attachments": S.ListField(child=S.IntegerField()),
     },
 )
@@ -149,14 +150,14 @@ PersonalDoc = policy_serializer(
 
 def _detail_fields(*, required: bool = True) -> dict:
     fields = {
-        "title": S.CharField(),
+        "title": S.CharField(allow_null=True),
         "description": S.CharField(),
         "channel": S.ChoiceField(choices=Channel.choices),
-        "location_note": S.CharField(),
+        "location_note": S.CharField(allow_null=True),
         "status_changed_at": S.DateTimeField(),
         "closed_at": S.DateTimeField(allow_null=True),
         "close_result": S.ChoiceField(choices=CloseResult.choices, allow_null=True),
-        "close_note": S.CharField(),
+        "close_note": S.CharField(allow_null=True),
         "actions": S.ListField(
             child=S.ChoiceField(choices=list(wf.ACTIONS)),
             help_text="The actions the caller may take on the case now.",
@@ -210,9 +211,19 @@ BacklogSummaryDoc = policy_serializer(
 )
 
 
-class CasePagination(PageNumberPagination):
+# A tracking number: the B.E. year and a sequence number ("2569-0000123"); the paths of the
+# lists (queue/, inbox/…) are never one.
+TRACKING_NO_PARAMETER = OpenApiParameter(
+    "tracking_no",
+    str,
+    OpenApiParameter.PATH,
+    pattern=rf"^[0-9]{{4}}-[0-9]{{{TRACKING_SEQ_DIGITS},}}$",
+    description="The case's tracking number, e.g. 2569-0000123.",
+)
+
+
+class CasePagination(StrictPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 
@@ -365,7 +376,7 @@ OPEN_LIST_FILTERS = (*AREA_PARAMS, "team", "category", "channel", "since", "unti
 def _list_schema(filters, summary: str):
     return extend_schema(
         summary=summary,
-        parameters=filter_parameters((*filters, *PAGING_PARAMS)),
+        parameters=[*filter_parameters(filters), *paging_parameters(CasePagination)],
         responses={200: CasePageDoc},
     )
 
@@ -450,7 +461,7 @@ class CaseInboxView(_ListView):
 # --- The list as GeoJSON (django-rest-framework-gis) -----------------------------------------
 
 
-class CaseFeaturePagination(GeoJsonPagination):
+class CaseFeaturePagination(StrictPagination, GeoJsonPagination):
     """drf-gis's FeatureCollection page (``count``, ``next``, ``previous``, ``features``),
     its paging members shaped by the policy like the JSON list's."""
 
@@ -549,7 +560,10 @@ class CaseFeaturesView(_ListView):
 
     @extend_schema(
         summary="Cases in the caller's jurisdiction as GeoJSON pages",
-        parameters=filter_parameters((*LIST_FILTERS, *PAGING_PARAMS)),
+        parameters=[
+            *filter_parameters(LIST_FILTERS),
+            *paging_parameters(CaseFeaturePagination),
+        ],
         responses={(200, "application/geo+json"): CaseFeaturePageDoc},
     )
     def get(self, request):
@@ -601,7 +615,9 @@ class BacklogSummaryView(APIView):
 class CaseDetailView(APIView):
     """``GET /api/cases/<tracking_no>/``"""
 
-    @extend_schema(summary="One case", responses={200: CaseDetailDoc})
+    @extend_schema(
+        summary="One case", parameters=[TRACKING_NO_PARAMETER], responses={200: CaseDetailDoc}
+    )
     def get(self, request, tracking_no):
         _require_area(request)
         case = sel.case_get(officer=request.user, tracking_no=tracking_no)
@@ -647,6 +663,7 @@ class CaseActionView(APIView):
 
     @extend_schema(
         summary="Act on a case (start, assign, forward, return, close, reopen, note)",
+        parameters=[TRACKING_NO_PARAMETER],
         request={
             "application/json": CaseActionInput,
             "multipart/form-data": CaseActionFormDoc,

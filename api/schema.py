@@ -21,6 +21,8 @@ schema (the API sends null for it), and a field nobody classified cannot even be
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.extensions import (
     OpenApiAuthenticationExtension,
     OpenApiSerializerFieldExtension,
@@ -208,9 +210,15 @@ def policy_serializer(
     for key, field in fields.items():
         cls = policy.field_class(f"{namespace}.{key}")
         if cls != policy.PUBLIC:
-            field.allow_null = True
             note = f"Null for roles that may not see `{cls}` fields."
-            field.help_text = f"{field.help_text} {note}" if field.help_text else note
+            kwargs = {
+                k: v if k in ("validators", "regex") else copy.deepcopy(v)
+                for k, v in field._kwargs.items()
+            }
+            kwargs["help_text"] = f"{kwargs['help_text']} {note}" if "help_text" in kwargs else note
+            # DRF copies a field by calling its class again with the original arguments: a
+            # changed attribute would be lost, so the field is made again, nullable.
+            field = type(field)(*field._args, **{**kwargs, "allow_null": True})
         attrs[key] = field
     attrs["__doc__"] = doc or f"Fields of `{namespace}` as the caller's role may see them."
     attrs["Meta"] = type("Meta", (), {"ref_name": name})
@@ -266,10 +274,6 @@ def _filter_parameter(name: str) -> OpenApiParameter:
         return OpenApiParameter(
             name, float, description=f"Metres from `point` (0 < dist ≤ {MAX_DISTANCE_M})."
         )
-    if name == "page":
-        return OpenApiParameter(name, int, description="Page number, from 1.")
-    if name == "page_size":
-        return OpenApiParameter(name, int, description="Items per page (at most 200).")
     raise KeyError(f"no documentation for the filter parameter {name!r}")
 
 
@@ -324,6 +328,7 @@ class ComplaintsGeoJSONScheme(OpenApiViewExtension):
                     else serializers.CharField(allow_null=True)
                 )
                 for name in PUBLIC_FIELDS
+                if name not in numbers  # the point is the geometry
             },
         )
         feature = policy_serializer(
@@ -358,3 +363,16 @@ class ComplaintsGeoJSONScheme(OpenApiViewExtension):
                 return super().get(request, *args, **kwargs)  # pragma: no cover
 
         return Described
+
+
+def paging_parameters(pagination) -> list[OpenApiParameter]:
+    """``page`` and ``page_size`` of a ``StrictPagination`` class (api/pagination.py)."""
+    return [
+        OpenApiParameter("page", int, description="Page number, from 1 (past the last page: 400)."),
+        OpenApiParameter(
+            "page_size",
+            int,
+            description=f"Items per page: {pagination.page_size} unless given, at most "
+            f"{pagination.max_page_size}.",
+        ),
+    ]

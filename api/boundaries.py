@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib.gis.geos import Point
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -156,17 +157,31 @@ class BoundaryPagination(StrictPagination, GeoJsonPagination):
         return response
 
 
+def _zoom_text() -> str:
+    return _("zoom is a whole number from 0 to %(max)d.") % {"max": MAX_ZOOM}
+
+
+# Translated when shown, not when the module is imported.
+_zoom_message = lazy(_zoom_text, str)
+
+
 class BoundaryLevelQuery(StrictSerializer):
     """The simplification; the area codes, bbox and paging are read by the case-filter parser
     and the paginator (``extra_allowed``)."""
 
     extra_allowed = ("province", "district", "bbox", "page", "page_size")
 
-    tolerance = DecimalNumberField(low=0, high=MAX_TOLERANCE, required=False)
+    tolerance = DecimalNumberField(
+        low=0,
+        high=MAX_TOLERANCE,
+        required=False,
+        help_text="Simplify the polygons by this many degrees (0: as stored).",
+    )
     zoom = WholeNumberField(
         min_value=0,
         required=False,
-        message=_("zoom is a whole number from 0 to %(max)d.") % {"max": MAX_ZOOM},
+        message=_zoom_message(),
+        help_text=f"Or simplify for a web-map zoom, 0 to {MAX_ZOOM} (half a pixel).",
     )
 
     def validate(self, attrs):
@@ -174,9 +189,7 @@ class BoundaryLevelQuery(StrictSerializer):
         if "tolerance" in attrs and "zoom" in attrs:
             raise InvalidInput({"zoom": _("Give tolerance or zoom, not both.")})
         if attrs.get("zoom", 0) > MAX_ZOOM:
-            raise InvalidInput(
-                {"zoom": _("zoom is a whole number from 0 to %(max)d.") % {"max": MAX_ZOOM}}
-            )
+            raise InvalidInput({"zoom": _zoom_text()})
         return attrs
 
 

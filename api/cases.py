@@ -13,6 +13,14 @@ Status codes of ``POST /api/cases/<tracking_no>/actions/``:
 
 Every error body is ``{"detail": …, "code": …, "fields": {…}}`` (``api/errors.py``). Which
 fields each role sees is ``layers.policy``'s decision: this module only lays the fields out.
+
+``/api/cases/`` is the complaints resource of the GIS API (issue 10): its list takes the
+filters of ``layers.selectors.filters`` (area codes, bbox, ``point`` + ``dist``, dates,
+category, status, channel…), ``/api/cases.geojson`` gives the same list as GeoJSON pages
+(django-rest-framework-gis), the detail and the actions (with the version check) are below;
+recording a complaint is ``POST /api/cases/`` (intake). The schema serializers here
+(``policy_serializer``) describe the answers for ``/api/schema/``; the answers themselves are
+built by ``policy.shape``.
 """
 
 from __future__ import annotations
@@ -20,9 +28,13 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.pagination import PageNumberPagination
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.pagination import GeoJsonPagination
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from api.fields import (
     DecimalNumberField,
@@ -31,9 +43,11 @@ from api.fields import (
     TextField,
     WholeNumberField,
 )
+from api.pagination import StrictPagination
+from api.schema import filter_parameters, paging_parameters, policy_serializer
 from layers import policy
 from layers.errors import CaseNotFound, Forbidden
-from layers.models import CloseResult, ForwardTarget
+from layers.models import Channel, CloseResult, Complaint, ForwardTarget, Status
 from layers.rules import is_overdue
 from layers.selectors import cases as sel
 from layers.selectors.filters import (
@@ -44,11 +58,172 @@ from layers.selectors.filters import (
 )
 from layers.selectors.scope import jurisdiction_for
 from layers.services import workflow as wf
+from layers.services.complaints import TRACKING_SEQ_DIGITS
+
+# --- What the answers hold, for the schema (built by policy.shape, described here) ----------
+
+S = serializers
 
 
-class CasePagination(PageNumberPagination):
+def _summary_fields() -> dict:
+    return {
+        "tracking_no": S.CharField(help_text="The case's tracking number, e.g. 2569-0000123."),
+        "status": S.ChoiceField(choices=Status.choices),
+        "version": S.IntegerField(help_text="Send it back with an action (409 when stale)."),
+        "category": S.CharField(),
+        "category_name": S.CharField(),
+        "subcategory": S.CharField(allow_null=True),
+        "subcategory_text": S.CharField(allow_null=True),
+        "subdistrict": S.CharField(),
+        "district": S.CharField(),
+        "province": S.CharField(),
+        "team": S.IntegerField(allow_null=True),
+        "team_name": S.CharField(allow_null=True),
+        "forwarded_to": S.ChoiceField(choices=ForwardTarget.choices, allow_null=True),
+        "forwarded_agency": S.CharField(allow_null=True),
+        "received_at": S.DateTimeField(),
+        "due_at": S.DateTimeField(allow_null=True),
+        "overdue": S.BooleanField(),
+        "lat": S.FloatField(),
+        "lon": S.FloatField(),
+    }
+
+
+HistoryDoc = policy_serializer(
+    "CaseHistoryEntry",
+    "history",
+    {
+        "kind": S.CharField(),
+        "from_status": S.CharField(),
+        "to_status": S.CharField(),
+        "from_value": S.CharField(),
+        "to_value": S.CharField(),
+        "note": S.CharField(),
+        "actor": S.CharField(allow_null=True),
+        "at": S.DateTimeField(),
+    },
+)
+NoteDoc = policy_serializer(
+    "CaseNote",
+    "note",
+    {
+        "id": S.IntegerField(),
+        "text": S.CharField(),
+        "author": S.CharField(),
+        "created_at": S.DateTimeField(),
+        "visit_lat": S.FloatField(allow_null=True),
+        "visit_lon": S.FloatField(allow_null=True),
+        "visit_accuracy_m": S.FloatField(allow_null=True),
+        "attachments": S.ListField(child=S.IntegerField()),
+    },
+)
+AttachmentDoc = policy_serializer(
+    "CaseAttachment",
+    "attachment",
+    {
+        "id": S.IntegerField(),
+        "name": S.CharField(),
+        "kind": S.CharField(),
+        "content_type": S.CharField(),
+        "size_bytes": S.IntegerField(),
+        "uploaded_at": S.DateTimeField(),
+        "url": S.CharField(help_text="Opens the file (the case page's access check)."),
+    },
+)
+PersonalDoc = policy_serializer(
+    "CasePersonal",
+    "case",
+    {
+        key: S.CharField()
+        for key in (
+            "complainant_name",
+            "complainant_citizen_id",
+            "complainant_phone",
+            "complainant_address",
+            "accused_name",
+            "accused_detail",
+        )
+    },
+    doc="The people in the case (personal data).",
+)
+
+
+def _detail_fields(*, required: bool = True) -> dict:
+    fields = {
+        "title": S.CharField(allow_null=True),
+        "description": S.CharField(),
+        "channel": S.ChoiceField(choices=Channel.choices),
+        "location_note": S.CharField(allow_null=True),
+        "status_changed_at": S.DateTimeField(),
+        "closed_at": S.DateTimeField(allow_null=True),
+        "close_result": S.ChoiceField(choices=CloseResult.choices, allow_null=True),
+        "close_note": S.CharField(allow_null=True),
+        "actions": S.ListField(
+            child=S.ChoiceField(choices=list(wf.ACTIONS)),
+            help_text="The actions the caller may take on the case now.",
+        ),
+        "history": HistoryDoc(many=True),
+        "notes": NoteDoc(many=True),
+        "attachments": AttachmentDoc(many=True),
+        "personal": PersonalDoc(),
+        "withheld": S.ListField(
+            child=S.CharField(), help_text="The classes of fields withheld from the caller."
+        ),
+    }
+    for field in fields.values():
+        field.required = required
+    return fields
+
+
+CaseSummaryDoc = policy_serializer("CaseSummary", "case", _summary_fields())
+CaseDetailDoc = policy_serializer("CaseDetail", "case", {**_summary_fields(), **_detail_fields()})
+CaseAfterActionDoc = policy_serializer(
+    "CaseAfterAction",
+    "case",
+    {**_summary_fields(), **_detail_fields(required=False)},
+    doc="The case as it is now; only the summary fields when it has left the caller's sight.",
+)
+CasePageDoc = policy_serializer(
+    "CasePage",
+    "page",
+    {
+        "count": S.IntegerField(),
+        "next": S.URLField(allow_null=True),
+        "previous": S.URLField(allow_null=True),
+        "results": CaseSummaryDoc(many=True),
+    },
+)
+SummaryRowDoc = policy_serializer(
+    "BacklogSummaryRow",
+    "summary",
+    {
+        "key": S.JSONField(help_text="The team's number, or the district or province code."),
+        "name": S.CharField(),
+        "open": S.IntegerField(),
+        "overdue": S.IntegerField(),
+        "oldest_received_at": S.DateTimeField(),
+    },
+)
+BacklogSummaryDoc = policy_serializer(
+    "BacklogSummary",
+    "page",
+    {"by": S.ChoiceField(choices=list(sel.GROUPINGS)), "results": SummaryRowDoc(many=True)},
+)
+
+
+# A tracking number: the B.E. year and a sequence number ("2569-0000123"); the paths of the
+# lists (queue/, inbox/…) are never one.
+TRACKING_NO_PARAMETER = OpenApiParameter(
+    "tracking_no",
+    str,
+    OpenApiParameter.PATH,
+    pattern=rf"^[0-9]{{4}}-[0-9]{{{TRACKING_SEQ_DIGITS},}}$",
+    description="The case's tracking number, e.g. 2569-0000123.",
+)
+
+
+class CasePagination(StrictPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 
@@ -198,6 +373,14 @@ LIST_FILTERS = FILTER_PARAMS
 OPEN_LIST_FILTERS = (*AREA_PARAMS, "team", "category", "channel", "since", "until", "bbox")
 
 
+def _list_schema(filters, summary: str):
+    return extend_schema(
+        summary=summary,
+        parameters=[*filter_parameters(filters), *paging_parameters(CasePagination)],
+        responses={200: CasePageDoc},
+    )
+
+
 class _ListView(APIView):
     filters: tuple[str, ...] = ()
 
@@ -218,10 +401,13 @@ class _ListView(APIView):
 
 class CaseListView(_ListView):
     """``GET /api/cases/?status=&team=&district=&province=&subdistrict=&overdue=&forwarded_to=
-    &category=&channel=&since=&until=&bbox=&page=&page_size=``"""
+    &category=&channel=&since=&until=&bbox=&point=&dist=&page=&page_size=``
+
+    The caller's cases (their jurisdiction), newest received first, narrowed by the filters."""
 
     filters = LIST_FILTERS
 
+    @_list_schema(LIST_FILTERS, "Cases in the caller's jurisdiction, with filters")
     def get(self, request):
         _require_area(request)
         filters = self.read_filters(request)
@@ -233,6 +419,7 @@ class CaseBacklogView(_ListView):
 
     filters = OPEN_LIST_FILTERS
 
+    @_list_schema(OPEN_LIST_FILTERS, "Open cases, oldest first")
     def get(self, request):
         _require_area(request)
         filters = self.read_filters(request)
@@ -244,6 +431,7 @@ class CaseOverdueView(_ListView):
 
     filters = OPEN_LIST_FILTERS
 
+    @_list_schema(OPEN_LIST_FILTERS, "Overdue cases, the most overdue first")
     def get(self, request):
         _require_area(request)
         filters = self.read_filters(request)
@@ -253,6 +441,7 @@ class CaseOverdueView(_ListView):
 class CaseQueueView(_ListView):
     """``GET /api/cases/queue/`` — my queue (team, district desk, or forwarded-up inbox)."""
 
+    @_list_schema((), "The caller's own queue")
     def get(self, request):
         _require_area(request)
         self.read_filters(request)  # paging only: anything else is an unknown parameter
@@ -262,10 +451,138 @@ class CaseQueueView(_ListView):
 class CaseInboxView(_ListView):
     """``GET /api/cases/inbox/`` — cases forwarded up to the officer's level."""
 
+    @_list_schema((), "Cases forwarded up to the caller's level")
     def get(self, request):
         _require_area(request)
         self.read_filters(request)
         return self.paginated(request, sel.case_inbox_for(officer=request.user))
+
+
+# --- The list as GeoJSON (django-rest-framework-gis) -----------------------------------------
+
+
+class CaseFeaturePagination(StrictPagination, GeoJsonPagination):
+    """drf-gis's FeatureCollection page (``count``, ``next``, ``previous``, ``features``),
+    its paging members shaped by the policy like the JSON list's."""
+
+    page_size = 50
+    max_page_size = 200
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        viewer = self.request_viewer
+        paging = policy.shape(
+            viewer, "page", {k: response.data[k] for k in ("count", "next", "previous")}
+        )
+        response.data.update(paging)
+        return response
+
+
+class CaseFeatureSerializer(GeoFeatureModelSerializer):
+    """A case as a GeoJSON Feature: ``id`` the tracking number, the incident point (6
+    decimals, longitude first), and as ``properties`` the list's fields — the same
+    ``case_summary_json`` as ``/api/cases/``, so the policy shapes both alike (the point is
+    withheld with ``case.lat``/``case.lon`` from a role that may not see them)."""
+
+    location = GeometryField(precision=6)
+
+    class Meta:
+        model = Complaint
+        geo_field = "location"
+        id_field = "tracking_no"
+        fields = ("tracking_no", "location")
+
+    def get_properties(self, instance, fields):
+        viewer, now = self.context["viewer"], self.context["now"]
+        data = case_summary_json(instance, viewer=viewer, now=now)
+        data.pop("lat")
+        data.pop("lon")
+        return data
+
+    def to_representation(self, instance):
+        feature = super().to_representation(instance)
+        viewer = self.context["viewer"]
+        if not (viewer.sees("case.lat") and viewer.sees("case.lon")):
+            feature["geometry"] = None
+        return feature
+
+
+CaseFeatureDoc = policy_serializer(
+    "CaseFeature",
+    "case",
+    {},
+    doc="A case as a GeoJSON Feature (RFC 7946).",
+    structure={
+        "type": S.ChoiceField(choices=["Feature"]),
+        "id": S.CharField(help_text="The tracking number."),
+        "geometry": type(
+            "CasePoint",
+            (S.Serializer,),
+            {
+                "type": S.ChoiceField(choices=["Point"]),
+                "coordinates": S.ListField(
+                    child=S.FloatField(), min_length=2, max_length=2, help_text="[lon, lat]"
+                ),
+            },
+        )(allow_null=True),
+        "properties": policy_serializer(
+            "CaseFeatureProperties",
+            "case",
+            {k: v for k, v in _summary_fields().items() if k not in ("lat", "lon")},
+        )(),
+    },
+)
+CaseFeaturePageDoc = policy_serializer(
+    "CaseFeaturePage",
+    "page",
+    {
+        "count": S.IntegerField(),
+        "next": S.URLField(allow_null=True),
+        "previous": S.URLField(allow_null=True),
+    },
+    doc="A page of cases as a GeoJSON FeatureCollection.",
+    structure={
+        "type": S.ChoiceField(choices=["FeatureCollection"]),
+        "features": CaseFeatureDoc(many=True),
+    },
+)
+
+
+class CaseFeaturesView(_ListView):
+    """``GET /api/cases.geojson?…`` — the case list (the same filters and order as
+    ``/api/cases/``) as GeoJSON FeatureCollection pages, for maps and GIS tools.
+
+    Built by django-rest-framework-gis (``GeoFeatureModelSerializer``, ``GeoJsonPagination``):
+    at most 200 features a page. For a whole selection of any size, stream
+    ``/api/complaints.geojson`` (the export) instead."""
+
+    filters = LIST_FILTERS
+
+    @extend_schema(
+        summary="Cases in the caller's jurisdiction as GeoJSON pages",
+        parameters=[
+            *filter_parameters(LIST_FILTERS),
+            *paging_parameters(CaseFeaturePagination),
+        ],
+        responses={(200, "application/geo+json"): CaseFeaturePageDoc},
+    )
+    def get(self, request):
+        _require_area(request)
+        filters = self.read_filters(request)
+        qs = sel.case_list(officer=request.user, filters=filters)
+        viewer = policy.viewer_for(request.user)
+        paginator = CaseFeaturePagination()
+        paginator.request_viewer = viewer
+        page = paginator.paginate_queryset(qs, request, view=self)
+        data = CaseFeatureSerializer(
+            page, many=True, context={"viewer": viewer, "now": timezone.now()}
+        ).data
+        response = paginator.get_paginated_response(data)
+        response.content_type = GEOJSON_CONTENT_TYPE
+        return response
+
+
+GEOJSON_CONTENT_TYPE = "application/geo+json"
 
 
 class SummaryInput(StrictSerializer):
@@ -275,6 +592,11 @@ class SummaryInput(StrictSerializer):
 class BacklogSummaryView(APIView):
     """``GET /api/cases/backlog/summary/?by=team|district|province``"""
 
+    @extend_schema(
+        summary="Open and overdue counts per team, district or province",
+        parameters=[SummaryInput],
+        responses={200: BacklogSummaryDoc},
+    )
     def get(self, request):
         _require_area(request)
         params = SummaryInput(data=request.query_params.dict(), context={"request": request})
@@ -293,6 +615,9 @@ class BacklogSummaryView(APIView):
 class CaseDetailView(APIView):
     """``GET /api/cases/<tracking_no>/``"""
 
+    @extend_schema(
+        summary="One case", parameters=[TRACKING_NO_PARAMETER], responses={200: CaseDetailDoc}
+    )
     def get(self, request, tracking_no):
         _require_area(request)
         case = sel.case_get(officer=request.user, tracking_no=tracking_no)
@@ -321,12 +646,30 @@ class CaseActionInput(StrictSerializer):
     visit_accuracy_m = DecimalNumberField(low=0, high=99_999, required=False)
 
 
+class CaseActionFormDoc(CaseActionInput):
+    """The same fields as a form, with the files of a note."""
+
+    files = S.ListField(child=S.FileField(), required=False)
+
+    class Meta:
+        ref_name = "CaseActionForm"
+
+
 class CaseActionView(APIView):
     """``POST /api/cases/<tracking_no>/actions/`` with ``{"action": ..., "version": n, ...}``.
 
     JSON, or multipart for a note with ``files``. See the module docstring for the codes.
     """
 
+    @extend_schema(
+        summary="Act on a case (start, assign, forward, return, close, reopen, note)",
+        parameters=[TRACKING_NO_PARAMETER],
+        request={
+            "application/json": CaseActionInput,
+            "multipart/form-data": CaseActionFormDoc,
+        },
+        responses={200: CaseAfterActionDoc},
+    )
     def post(self, request, tracking_no):
         _require_area(request)
         case = sel.case_get(officer=request.user, tracking_no=tracking_no)

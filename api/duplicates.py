@@ -20,12 +20,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from api.fields import DecimalNumberField, StrictSerializer, TextField
+from api.schema import policy_serializer
 from layers import policy
 from layers.errors import Forbidden
 from layers.models import Complaint
@@ -37,6 +40,7 @@ from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 PLACE_LIMIT = 10
 
 
+@extend_schema_field(OpenApiTypes.DATETIME)
 class DateTimeParam(serializers.Field):
     """A date (YYYY-MM-DD, the start of that day in Bangkok) or an ISO 8601 date and time
     (without a zone: Bangkok time)."""
@@ -138,9 +142,67 @@ class DuplicateCheckInput(StrictSerializer):
     received_at = DateTimeParam(required=False)
 
 
+# What the schema says of the answers (layers/policy.py decides each field's class).
+DuplicateDoc = policy_serializer(
+    "DuplicateCandidate",
+    "duplicate",
+    {
+        "tracking_no": serializers.CharField(),
+        "distance_m": serializers.FloatField(help_text="Metres on the spheroid."),
+        "days_apart": serializers.IntegerField(),
+        "score": serializers.FloatField(help_text="0–1: distance, time, sub-category, text."),
+        "likely": serializers.BooleanField(help_text="score ≥ DUPLICATE_LIKELY_THRESHOLD"),
+        "status": serializers.CharField(),
+        "category_code": serializers.CharField(),
+        "subcategory_code": serializers.CharField(allow_null=True),
+        "received_at": serializers.DateTimeField(),
+        "subdistrict_code": serializers.CharField(),
+        "district_code": serializers.CharField(),
+        "province_code": serializers.CharField(),
+        "lat": serializers.FloatField(),
+        "lon": serializers.FloatField(),
+        "visible": serializers.BooleanField(help_text="Whether the caller may open that case."),
+    },
+    doc="A case that may be the same matter; outside the caller's area only some fields.",
+)
+PersonMatchDoc = policy_serializer(
+    "PersonMatch",
+    "person_match",
+    {
+        "tracking_no": serializers.CharField(),
+        "role": serializers.ChoiceField(choices=["complainant", "accused"]),
+        "matched_on": serializers.ChoiceField(choices=["citizen_id", "phone", "name"]),
+        "received_at": serializers.DateTimeField(),
+        "category_code": serializers.CharField(),
+        "status": serializers.CharField(),
+        "subdistrict_code": serializers.CharField(),
+        "district_code": serializers.CharField(),
+        "province_code": serializers.CharField(),
+        "visible": serializers.BooleanField(help_text="Whether the caller may open that case."),
+    },
+    doc="Another case of the same complainant or accused party.",
+)
+DuplicateListDoc = policy_serializer(
+    "DuplicateCandidates", "page", {"results": DuplicateDoc(many=True)}
+)
+CaseDuplicatesDoc = policy_serializer(
+    "CaseDuplicates",
+    "page",
+    {"results": DuplicateDoc(many=True), "people": PersonMatchDoc(many=True)},
+)
+PersonMatchListDoc = policy_serializer(
+    "PersonMatches", "page", {"results": PersonMatchDoc(many=True)}
+)
+
+
 class DuplicateCheckView(APIView):
     """``GET /api/cases/duplicates/?lat=&lon=&category=&subcategory=&description=&received_at=``"""
 
+    @extend_schema(
+        summary="Possible duplicates of a complaint being recorded (best first, at most 10)",
+        parameters=[DuplicateCheckInput],
+        responses={200: DuplicateListDoc},
+    )
     def get(self, request):
         _require_area(request)
         params = DuplicateCheckInput(data=request.query_params.dict(), context={"request": request})
@@ -165,6 +227,10 @@ class CaseDuplicatesView(APIView):
     """``GET /api/cases/<tracking_no>/duplicates/``: ``{"results": [places], "people": [...]}``
     (``people`` null for a role without personal data)."""
 
+    @extend_schema(
+        summary="A case's possible duplicates and its people's other cases",
+        responses={200: CaseDuplicatesDoc},
+    )
     def get(self, request, tracking_no):
         _require_area(request)
         case = sel.case_get(officer=request.user, tracking_no=tracking_no)
@@ -207,6 +273,11 @@ class PersonMatchView(APIView):
 
     throttle_classes = [PersonMatchThrottle]
 
+    @extend_schema(
+        summary="Other cases of a person (the intake form's live check)",
+        parameters=[PersonMatchInput],
+        responses={200: PersonMatchListDoc},
+    )
     def get(self, request):
         policy.require_record(request.user)
         params = PersonMatchInput(data=request.query_params.dict(), context={"request": request})

@@ -23,6 +23,9 @@ from layers import errors
 
 logger = logging.getLogger(__name__)
 
+# The challenge of every 401: the scheme a program can use (api/authentication.py).
+TOKEN_CHALLENGE = 'Token realm="api"'
+
 
 def _fields(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail as ``{"field": [messages]}`` (nested fields as ``a.b``)."""
@@ -64,9 +67,9 @@ def application_error_for(exc) -> errors.ApplicationError | None:
             failure.message = " ".join(general)
         return failure
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
-        failure = errors.NotAuthenticated()
-        failure.status = exc.status_code  # 403 with session authentication (no challenge)
-        return failure
+        # A refused API token says why (api/authentication.py); no credentials at all is a
+        # 401 with the Token challenge (exception_handler), whichever authenticator is first.
+        return getattr(exc, "failure", None) or errors.NotAuthenticated()
     if isinstance(exc, drf.PermissionDenied):
         text = str(exc.detail)
         if text.startswith("CSRF Failed"):
@@ -134,16 +137,17 @@ def exception_handler(exc, context):
         failure.status = 500
     response = Response(errors.error_body(failure), status=failure.status)
     if isinstance(exc, drf.APIException):
-        # Allow (405), Retry-After (429) and the like, as DRF would set them.
+        # Retry-After (429) and the like, as DRF would set them.
         for header, value in _drf_headers(exc).items():
             response[header] = value
+    if failure.status == 401:
+        # RFC 9110: a 401 names the scheme that would work.
+        response["WWW-Authenticate"] = TOKEN_CHALLENGE
     return response
 
 
 def _drf_headers(exc) -> dict:
     headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
         headers["Retry-After"] = str(int(exc.wait))
     return headers

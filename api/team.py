@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from django.contrib.gis.geos import Point
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.fields import DecimalNumberField, ExactChoiceField, StrictSerializer
+from api.schema import policy_serializer
 from layers import policy
 from layers.errors import Forbidden, InvalidInput
 from layers.selectors.team import SORTS, officer_team_ids, team_case_list, team_case_map
@@ -68,6 +71,81 @@ class TeamPositionInput(StrictSerializer):
         return attrs
 
 
+S = serializers
+TeamCaseDoc = policy_serializer(
+    "TeamCase",
+    "teamcase",
+    {
+        "tracking_no": S.CharField(),
+        "status": S.CharField(),
+        "status_label": S.CharField(),
+        "title": S.CharField(),
+        "category": S.CharField(),
+        "subcategory": S.CharField(allow_null=True),
+        "subcategory_text": S.CharField(),
+        "subdistrict": S.CharField(),
+        "received_at": S.DateTimeField(),
+        "due_at": S.DateTimeField(),
+        "overdue": S.BooleanField(),
+        "lat": S.FloatField(),
+        "lon": S.FloatField(),
+        "distance_m": S.IntegerField(help_text="From the position sent (POST), metres."),
+        "received_label": S.CharField(),
+        "due_label": S.CharField(),
+        "distance_label": S.CharField(),
+    },
+)
+TeamPageDoc = policy_serializer(
+    "TeamCases",
+    "page",
+    {
+        "sort": S.ChoiceField(choices=list(SORTS)),
+        "position": policy_serializer(
+            "TeamPosition", "position", {"lat": S.FloatField(), "lon": S.FloatField()}
+        )(allow_null=True),
+        "open_total": S.IntegerField(),
+        "open": TeamCaseDoc(many=True),
+        "closed": TeamCaseDoc(many=True),
+    },
+)
+TeamMapDoc = policy_serializer(
+    "TeamMap",
+    "teammap",
+    {},
+    doc="The team's open cases as a GeoJSON FeatureCollection.",
+    structure={
+        "type": S.ChoiceField(choices=["FeatureCollection"]),
+        "features": policy_serializer(
+            "TeamMapFeature",
+            "teammap",
+            {},
+            structure={
+                "type": S.ChoiceField(choices=["Feature"]),
+                "id": S.CharField(),
+                "geometry": type(
+                    "TeamMapPoint",
+                    (S.Serializer,),
+                    {
+                        "type": S.ChoiceField(choices=["Point"]),
+                        "coordinates": S.ListField(child=S.FloatField()),
+                    },
+                )(),
+                "properties": policy_serializer(
+                    "TeamMapProperties",
+                    "teammap",
+                    {
+                        "tracking_no": S.CharField(),
+                        "status": S.CharField(),
+                        "label": S.CharField(),
+                        "overdue": S.BooleanField(),
+                    },
+                )(),
+            },
+        )(many=True),
+    },
+)
+
+
 class TeamCasesView(APIView):
     """``GET /api/team/cases?sort=nearest|oldest`` — open cases first, then recently closed.
 
@@ -77,6 +155,11 @@ class TeamCasesView(APIView):
     logs. A GET that names a position is refused (400) rather than read.
     """
 
+    @extend_schema(
+        summary="The team's cases (members of a sub-district team)",
+        parameters=[TeamListQuery],
+        responses={200: TeamPageDoc},
+    )
     def get(self, request):
         _require_team_member(request)
         if any(name in request.query_params for name in ("lat", "lon")):
@@ -87,6 +170,11 @@ class TeamCasesView(APIView):
         query.is_valid(raise_exception=True)
         return self._answer(request, sort=query.validated_data["sort"], near=None)
 
+    @extend_schema(
+        summary="The team's cases, with distances from a position",
+        request=TeamPositionInput,
+        responses={200: TeamPageDoc},
+    )
     def post(self, request):
         _require_team_member(request)
         body = TeamPositionInput(data=request.data, context={"request": request})
@@ -122,6 +210,7 @@ class TeamCasesView(APIView):
 class TeamCasesMapView(APIView):
     """``GET /api/team/cases.geojson`` — the team's open cases as a FeatureCollection."""
 
+    @extend_schema(summary="The team's open cases on a map", responses={200: TeamMapDoc})
     def get(self, request):
         _require_team_member(request)
         viewer = policy.viewer_for(request.user)

@@ -1,10 +1,14 @@
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import boundaries, cases, duplicates, geojson, team
+from api import boundaries, cases, categories, duplicates, geojson, team
 
 app_name = "api"
 
 urlpatterns: list = [
+    # The OpenAPI 3 schema and its docs page (paths are a contract: issue 10).
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(
         "complaints.geojson",
         geojson.ComplaintsGeoJSONView.as_view(),
@@ -12,7 +16,14 @@ urlpatterns: list = [
     ),
     path("team/cases", team.TeamCasesView.as_view(), name="team-cases"),
     path("boundaries/lookup", boundaries.BoundaryLookupView.as_view(), name="boundaries-lookup"),
+    path(
+        "boundaries/<str:level>/",
+        boundaries.BoundaryLevelView.as_view(),
+        name="boundaries-level",
+    ),
+    path("categories/", categories.CategoryListView.as_view(), name="categories"),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
+    path("cases.geojson", cases.CaseFeaturesView.as_view(), name="cases-geojson"),
     path("cases/queue/", cases.CaseQueueView.as_view(), name="cases-queue"),
     path("cases/inbox/", cases.CaseInboxView.as_view(), name="cases-inbox"),
     path("cases/backlog/", cases.CaseBacklogView.as_view(), name="cases-backlog"),

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 
 from django.contrib.gis.db.models import Extent, MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.db.models import F, FloatField, Func, Value
 
@@ -210,3 +210,54 @@ def districts_geojson(*, province: str, tolerance: float = 0.0, precision: int =
     return areas_geojson(
         District.objects.filter(province_id=province), tolerance=tolerance, precision=precision
     )
+
+
+# --- Boundaries per level, for the API ---------------------------------------------------------
+
+BOUNDARY_LEVELS = {"provinces": Province, "districts": District, "subdistricts": Subdistrict}
+# The parent codes each level may be narrowed by.
+BOUNDARY_PARENTS = {
+    "provinces": (),
+    "districts": ("province",),
+    "subdistricts": ("province", "district"),
+}
+
+
+def boundary_areas(
+    *,
+    level: str,
+    province: str | None = None,
+    district: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    tolerance: float = 0.0,
+):
+    """The areas of a level (``provinces``, ``districts``, ``subdistricts``) that have a polygon,
+    by code, without their stored polygon but with ``geometry_json``: the polygon simplified
+    by ``tolerance`` degrees (0: as stored) as GeoJSON with 6 decimals, built in PostGIS.
+
+    ``province``/``district`` narrow to the areas inside them; ``bbox`` (min lon, min lat,
+    max lon, max lat) to those whose polygon touches the box (the GiST index answers)."""
+    qs = BOUNDARY_LEVELS[level].objects.filter(geom__isnull=False)
+    if province:
+        qs = qs.filter(province_id=province)
+    if district:
+        qs = qs.filter(district_id=district)
+    if bbox is not None:
+        box = Polygon.from_bbox(bbox)
+        box.srid = 4326
+        qs = qs.filter(geom__intersects=box)
+    return (
+        qs.defer("geom")
+        .annotate(geometry_json=area_geometry_json(tolerance=tolerance, precision=6))
+        .order_by("code")
+    )
+
+
+def tolerance_for_zoom(zoom: int) -> float:
+    """Half a pixel of a 256-pixel web-map tile at ``zoom``, in degrees (at the equator):
+    simplifying by it changes nothing a map at that zoom can show.
+
+    >>> round(tolerance_for_zoom(10), 6)
+    0.000687
+    """
+    return 360.0 / (256 * 2**zoom) / 2

@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework_gis",
+    # OpenAPI 3 schema (/api/schema/) and its docs page (/api/docs/) with Swagger UI from our
+    # own static files (the sidecar package ships them with their licences).
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The job queue (e-mail now; snapshots, OCR, exports, webhooks later): PostgreSQL only.
     "procrastinate.contrib.django",
     "axes",
@@ -230,13 +234,53 @@ SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 10)
 SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
 REST_FRAMEWORK = {
+    # The browser's session first (CSRF on writes), then personal API tokens
+    # (``Authorization: Token <key>`` or ``Bearer <key>``) for QGIS, GDAL and scripts.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+}
+
+# Personal API tokens (layers/services/tokens.py): the expiry offered by default and the
+# longest allowed, working tokens per officer, and how often the last-used time is written.
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+API_TOKEN_MAX_PER_OFFICER = env_int("API_TOKEN_MAX_PER_OFFICER", 20)
+API_TOKEN_TOUCH_SECONDS = env_int("API_TOKEN_TOUCH_SECONDS", 300)
+if not 1 <= API_TOKEN_DEFAULT_DAYS <= API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DEFAULT_DAYS must be between 1 and API_TOKEN_MAX_DAYS")
+
+# The OpenAPI 3 schema (api/schema.py): every DRF view is described from its serializers and
+# ``extend_schema``; errors and authentication are added to every operation there.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Damrong GIS API",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Names of the small choice sets several components share.
+    "ENUM_NAME_OVERRIDES": {
+        "FeatureTypeEnum": ["Feature"],
+        "FeatureCollectionTypeEnum": ["FeatureCollection"],
+        "PointTypeEnum": ["Point"],
+        "AreaGeometryTypeEnum": ["Polygon", "MultiPolygon"],
+        "CaseActionEnum": "layers.services.workflow.ACTIONS",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
+    ],
+    # Swagger UI from our static files (works offline); no call to the online validator.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True},
 }
 
 # Where the boundary data lives: by default the simplified national layers shipped with the

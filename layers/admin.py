@@ -9,12 +9,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from boundaries.admin import AreaChoicesWithoutGeom, province_filter
 from boundaries.selectors import without_geoms
 from layers.forms.officers import AdminCitizenIdAuthenticationForm, CitizenIdField
 from layers.models import (
+    ApiToken,
     Category,
     DuplicateDecision,
     Officer,
@@ -26,6 +28,7 @@ from layers.models import (
 )
 from layers.selectors.scope import COUNTRY_ROLES, DISTRICT_ROLES, PROVINCE_ROLES
 from layers.services.officers import officer_issue_password
+from layers.services.tokens import api_token_revoke
 
 admin.site.site_header = _("Damrong GIS administration")
 admin.site.site_title = _("Damrong GIS")
@@ -377,3 +380,76 @@ class DuplicateDecisionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("working")), ("expired", _("expired")), ("revoked", _("revoked"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(revoked_at__isnull=True, expires_at__gt=now)
+        if self.value() == "expired":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoked":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every officer's API tokens: listed and revoked here, never created (the key is shown
+    once to its officer, on the profile page or by ``manage.py api_token create``) and never
+    shown (only its prefix: the digest is not even displayed)."""
+
+    list_display = (
+        "name",
+        "officer",
+        "display_key",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "state_label",
+    )
+    list_filter = (TokenStateFilter, "created_at")
+    list_select_related = ("officer",)
+    search_fields = ("name", "prefix", "officer__citizen_id", "officer__last_name")
+    ordering = ("-created_at",)
+    actions = ["revoke"]
+    fields = (
+        "officer",
+        "name",
+        "display_key",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked tokens stay listed: who had access, until when
+
+    @admin.display(description=_("key"))
+    def display_key(self, obj):
+        return obj.display_key
+
+    @admin.display(description=_("state"))
+    def state_label(self, obj):
+        return {"active": _("working"), "expired": _("expired"), "revoked": _("revoked")}[obj.state]
+
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, by=request.user)
+            revoked += 1
+        self.message_user(request, _("%(n)d token(s) revoked.") % {"n": revoked})

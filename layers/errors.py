@@ -93,6 +93,14 @@ class NotAuthenticated(ApplicationError):
     default_message = _("Log in first.")
 
 
+class TokenRefused(NotAuthenticated):
+    """An API token that is unknown or malformed (``token_invalid``), revoked
+    (``token_revoked``) or expired (``token_expired``): 401, whatever the endpoint."""
+
+    code = "token_invalid"
+    default_message = _("This API token is not valid.")
+
+
 class Forbidden(ApplicationError):
     """The user is known but their role may not do this (403)."""
 

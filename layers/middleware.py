@@ -30,6 +30,12 @@ def stamp_session_on_login(sender, request, user, **kwargs):
         request.session[SESSION_SEEN] = now
 
 
+def carries_api_token(request) -> bool:
+    """Whether the request names an API token (``Authorization: Token …`` or ``Bearer …``)."""
+    scheme = request.META.get("HTTP_AUTHORIZATION", "").split(" ", 1)[0].lower()
+    return scheme in ("token", "bearer")
+
+
 class SessionTimeoutMiddleware:
     """Log an officer out after ``SESSION_IDLE_MINUTES`` without a request, and in any case
     ``SESSION_MAX_HOURS`` after logging in (a working day). The next page then goes to the login
@@ -52,6 +58,11 @@ class SessionTimeoutMiddleware:
                 idle = now - seen > settings.SESSION_IDLE_MINUTES * 60
                 expired = now - started > settings.SESSION_MAX_HOURS * 3600
                 if idle or expired:
+                    if carries_api_token(request):
+                        # The session is over, the token is not: log the session out and
+                        # let the token speak for the request (api/authentication.py).
+                        logout(request)
+                        return self.get_response(request)
                     return self._timed_out(request, idle=idle and not expired)
                 if now - seen >= SEEN_RESOLUTION_SECONDS:
                     session[SESSION_SEEN] = now
@@ -71,7 +82,9 @@ class SessionTimeoutMiddleware:
         if request.path_info.startswith("/api/"):
             failure = NotAuthenticated(message, code="session_expired")
             failure.status = 401
-            return JsonResponse(error_body(failure), status=failure.status)
+            response = JsonResponse(error_body(failure), status=failure.status)
+            response["WWW-Authenticate"] = 'Token realm="api"'
+            return response
         messages.warning(request, message)
         if request.method == "GET":
             query = urlencode({"next": request.get_full_path()})

@@ -75,10 +75,12 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # the case page and the API), ``history`` (a row of its timeline), ``note`` (a progress note),
 # ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
-# (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
-# ``notification`` (what an in-app notification or e-mail says about a case), ``stats`` (a
-# figure of a statistics page), ``report`` (a column of the monthly report), ``duplicate``
-# (a suggested duplicate by place), ``person_match`` (another case of the same person).
+# (a column of an export), ``area`` (a boundary look-up), ``boundary``/``boundaries`` (an area
+# of /api/boundaries/<level>/), ``category``/``categories`` (the category tree), ``error`` (an
+# error body), ``notification`` (what an in-app notification or e-mail says about a case),
+# ``stats`` (a figure of a statistics page), ``report`` (a column of the monthly report),
+# ``duplicate`` (a suggested duplicate by place), ``person_match`` (another case of the same
+# person).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -290,6 +292,30 @@ FIELD_CLASSES: dict[str, str] = {
     "person_match.matched_on": PERSONAL,
     # The person matches of a case, beside its place candidates (GET .../duplicates/).
     "page.people": PERSONAL,
+    # --- boundaries per level and the category tree (public data, /api/boundaries/<level>/,
+    # /api/categories/); ``boundaries``/``categories``: their collections' paging members ----
+    **{
+        f"boundary.{key}": PUBLIC
+        for key in (
+            "code",
+            "name_th",
+            "name_en",
+            "province",
+            "district",
+            "population",
+            "population_year",
+            "area_km2",
+            "geom_quality",
+        )
+    },
+    "boundaries.count": PUBLIC,
+    "boundaries.next": PUBLIC,
+    "boundaries.previous": PUBLIC,
+    **{
+        f"category.{key}": PUBLIC
+        for key in ("code", "name_th", "name_en", "is_other", "sla_days", "subcategories")
+    },
+    "categories.results": PUBLIC,
     # --- what a notification (in-app, e-mail) says about a case -----------------------------
     "notification.no": PUBLIC,
     "notification.category": PUBLIC,

@@ -76,6 +76,12 @@ urlpatterns = [
     path("accounts/lockouts/", accounts.lockout_list, name="lockout_list"),
     path("accounts/lockouts/unlock/", accounts.lockout_unlock, name="lockout_unlock"),
     path("accounts/profile/", accounts.profile, name="profile"),
+    path("accounts/profile/tokens/", accounts.api_token_create_view, name="api_token_create"),
+    path(
+        "accounts/profile/tokens/<int:pk>/revoke/",
+        accounts.api_token_revoke_view,
+        name="api_token_revoke",
+    ),
     path("accounts/register/", accounts.register, name="register"),
     path("accounts/register/done/", accounts.register_done, name="register_done"),
     path("accounts/registrations/", accounts.registration_list, name="registration_list"),

@@ -193,7 +193,8 @@ def test_api_refusals_all_have_the_one_shape(client, officer):
     expected = {
         "unknown path": 404,
         "method": 405,
-        "anonymous": 403,
+        # A 401 with the Token challenge since the API takes personal tokens (issue 10).
+        "anonymous": 401,
         "not found": 404,
         "bad filter": 400,
         "bad json": 400,
@@ -208,6 +209,7 @@ def test_api_refusals_all_have_the_one_shape(client, officer):
         assert isinstance(body["detail"], str) and body["detail"], name
         assert isinstance(body["fields"], dict), name
     assert answers["bad filter"].json()["fields"]["district"]
+    assert answers["anonymous"]["WWW-Authenticate"] == 'Token realm="api"'
 
 
 def test_the_api_csrf_refusal_says_reload(officer):

@@ -242,7 +242,11 @@ def walk(value, shape: Shape, namespace: str, path: str, found: list):
         return
     for key, item in value.items():
         if shape.geojson and key in GEOJSON_MEMBERS:
-            inner = shape.top if key == "properties" else namespace
+            # A feature's properties: the shape's own namespace, or the one named for them
+            # (a paged FeatureCollection: its paging members are ``page.*``, its features'
+            # properties ``case.*``).
+            properties = dict(shape.nested).get("properties", shape.top)
+            inner = properties if key == "properties" else namespace
             if key in ("features", "properties"):
                 walk(item, Shape(inner, shape.nested, True), inner, f"{path}.{key}", found)
             continue
@@ -274,6 +278,27 @@ def json_responses(world: World, role: str):
         yield f"detail-{key}", client.get(f"/api/cases/{case.tracking_no}/"), CASE_DETAIL
     yield "export", client.get("/api/complaints.geojson?province=49"), Shape("export", (), True)
     yield "lookup", client.get("/api/boundaries/lookup?lat=16.5435&lon=104.7235"), Shape("area")
+    # The GIS API (issue 10): the list as GeoJSON pages, boundaries per level, categories.
+    yield (
+        "cases-geojson",
+        client.get("/api/cases.geojson?page_size=200"),
+        Shape("page", (("properties", "case"),), True),
+    )
+    yield (
+        "cases-geojson-agency",
+        client.get("/api/cases.geojson?forwarded_to=agency"),
+        Shape("page", (("properties", "case"),), True),
+    )
+    yield (
+        "boundaries",
+        client.get("/api/boundaries/districts/?province=49&zoom=8"),
+        Shape("boundaries", (("properties", "boundary"),), True),
+    )
+    yield (
+        "categories",
+        client.get("/api/categories/"),
+        Shape("categories", (("results", "category"), ("subcategories", "category"))),
+    )
     yield (
         "team-list",
         client.get("/api/team/cases"),

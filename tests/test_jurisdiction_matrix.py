@@ -41,6 +41,7 @@ from django.utils import timezone
 
 from boundaries.models import Subdistrict
 from layers.models import (
+    ApiToken,
     Attachment,
     Complaint,
     Notification,
@@ -50,6 +51,7 @@ from layers.models import (
     RoleAssignment,
 )
 from layers.policy import MATCH_OUTSIDE_FIELDS
+from layers.services.tokens import api_token_create, key_digest
 from layers.thaidate import Month
 from tests.case_fixtures import put_in_state, snapshot
 from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
@@ -282,6 +284,8 @@ class World:
     regs: dict  # key -> RegistrationRequest
     sessions: dict  # principal key -> session cookie value
     locked: dict  # key -> Officer whose login is locked
+    tokens: dict  # principal key -> their ApiToken
+    keys: dict  # principal key -> the token's key
 
 
 def _subdistrict(area: str) -> Subdistrict:
@@ -308,6 +312,21 @@ def build_world() -> World:
         for w in PRINCIPALS
         if not w.anonymous
     }
+    # A personal API token each, made while they held their role (an officer without one
+    # gets none from the service: theirs is written directly, as if made before).
+    tokens, keys = {}, {}
+    for n, (key, officer) in enumerate(officers.items()):
+        if WHO[key].role or WHO[key].revoked:
+            tokens[key], keys[key] = api_token_create(officer=officer, name="matrix")
+        else:
+            keys[key] = f"dmr_mx{n:06d}_{'k' * 40}"
+            tokens[key] = ApiToken.objects.create(
+                officer=officer,
+                name="matrix",
+                prefix=f"mx{n:06d}",
+                digest=key_digest(keys[key]),
+                expires_at=timezone.now() + timedelta(days=90),
+            )
     revoked = [officers[w.key] for w in PRINCIPALS if w.revoked]
     RoleAssignment.objects.filter(officer__in=revoked).update(is_active=False)
     now = timezone.now()
@@ -391,7 +410,7 @@ def build_world() -> World:
         client = Client()
         client.force_login(officer)
         sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return World(officers, cases, attachments, regs, sessions, locked)
+    return World(officers, cases, attachments, regs, sessions, locked, tokens, keys)
 
 
 @pytest.fixture(scope="module")
@@ -488,6 +507,7 @@ URL_CLASSES = {
     "monthly_report": AREA,
     # A point in the query: candidates nationwide, outside the area shown with fewer fields.
     "api:cases-duplicates": AREA,
+    "api:cases-geojson": AREA,
     # (c) own data
     "home": OWN,
     "profile": OWN,
@@ -512,6 +532,11 @@ URL_CLASSES = {
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC,
+    # The GIS API's public data and its schema (issue 10).
+    "api:boundaries-level": PUBLIC,
+    "api:categories": PUBLIC,
+    "api:schema": PUBLIC,
+    "api:docs": PUBLIC,
     # (e) POST-only actions
     "case_action": POST_ONLY,
     "api:case-actions": POST_ONLY,
@@ -519,6 +544,9 @@ URL_CLASSES = {
     "registration_reject": POST_ONLY,
     "lockout_unlock": POST_ONLY,
     "logout": POST_ONLY,
+    # Personal API tokens: own rows only (test_api_tokens_touch_only_own_rows).
+    "api_token_create": POST_ONLY,
+    "api_token_revoke": POST_ONLY,
 }
 # Walked past: Django's admin (staff only, its own permission system), the language switch
 # (tested below as public) and static/media files.
@@ -738,6 +766,7 @@ AREA_FILTERS = {
 # The scoped case lists that take those filters.
 FILTERED_LISTS = {
     "api:cases",
+    "api:cases-geojson",
     "api:cases-backlog",
     "api:cases-overdue",
     "case_backlog",
@@ -864,10 +893,12 @@ def test_area_bound(world, who_key, name, variant):
         expected = visible(
             who,
             where=_where(filters),
-            open_only=name != "api:cases",
+            open_only=name not in ("api:cases", "api:cases-geojson"),
             overdue_only=name.endswith("overdue"),
         )
-        if api:
+        if name == "api:cases-geojson":
+            shown = keys_of(world, [f["id"] for f in response.json()["features"]])
+        elif api:
             shown = keys_of(world, [r["tracking_no"] for r in response.json()["results"]])
         else:
             shown = numbers_in(world, body)
@@ -1125,6 +1156,10 @@ PUBLIC_URLS = {
     "password_reset_done": {},
     "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
     "password_reset_complete": {},
+    "api:boundaries-level": {"level": "subdistricts"},
+    "api:categories": {},
+    "api:schema": {},
+    "api:docs": {},
 }
 
 
@@ -1151,6 +1186,8 @@ def _post_only_url(world: World, name: str) -> str:
         return reverse(name, args=[world.cases["t1_assigned"].tracking_no])
     if name.startswith("registration_"):
         return reverse(name, args=[world.regs["reg_d4901"].pk])
+    if name == "api_token_revoke":
+        return reverse(name, args=[world.tokens["district_chief"].pk])
     return reverse(name)
 
 
@@ -1175,6 +1212,82 @@ def test_logout_is_a_post_open_to_anyone(world):
     assert isinstance(response.wsgi_request.user, AnonymousUser)
 
 
+# --- A token is its officer -------------------------------------------------------------------
+
+
+def _api_gets(world: World) -> list[str]:
+    point = _subdistrict("4902").geom.point_on_surface
+    urls = [
+        "/api/cases/?page_size=200",
+        "/api/cases/?page_size=200&district=4901",
+        "/api/cases.geojson?page_size=200",
+        "/api/cases.geojson?province=48",
+        "/api/cases/queue/",
+        "/api/cases/inbox/",
+        "/api/cases/backlog/?page_size=200",
+        "/api/cases/overdue/",
+        "/api/cases/backlog/summary/?by=team",
+        "/api/complaints.geojson?province=49",
+        "/api/complaints.geojson?province=48",
+        f"/api/boundaries/lookup?lat={point.y}&lon={point.x}",
+        "/api/team/cases",
+        "/api/team/cases.geojson",
+        "/api/boundaries/districts/?province=49&zoom=6",
+    ]
+    urls += [f"/api/cases/{case.tracking_no}/" for case in world.cases.values()]
+    return urls
+
+
+@pytest.mark.parametrize("who_key", [k for k in WHO_KEYS if not WHO[k].anonymous])
+def test_a_token_sees_exactly_what_its_officers_session_sees(world, who_key):
+    """Issue 10: a token acts with its officer's role and area — the same scope and the same
+    withheld fields as their session, on every API read, for every principal."""
+    session = client_for(world, WHO[who_key])
+    token = Client(HTTP_AUTHORIZATION=f"Token {world.keys[who_key]}")
+    for url in _api_gets(world):
+        by_session, by_token = session.get(url), token.get(url)
+        label = f"{who_key} GET {url}"
+        assert by_token.status_code == by_session.status_code, (label, by_token.status_code)
+        assert by_token.status_code < 500, label
+        assert json.loads(body_of(by_token)) == json.loads(body_of(by_session)), label
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_api_tokens_touch_only_own_rows(world, who_key):
+    """Creating adds a token to the officer's own list; revoking another's is a 404 and
+    changes nothing."""
+    who = WHO[who_key]
+    client = client_for(world, who)
+    others = [t for k, t in world.tokens.items() if k != who_key]
+    before = ApiToken.objects.filter(revoked_at__isnull=False).count()
+    for token in others:
+        response = client.post(reverse("api_token_revoke", args=[token.pk]))
+        if who.anonymous:
+            assert_login_required(response, api=False, label=who_key)
+        else:
+            assert response.status_code == 404, (who_key, response.status_code)
+    assert ApiToken.objects.filter(revoked_at__isnull=False).count() == before
+    count = ApiToken.objects.count()
+    response = client.post(reverse("api_token_create"), {"name": "mine", "days": "30"})
+    if who.anonymous:
+        assert_login_required(response, api=False, label=who_key)
+        assert ApiToken.objects.count() == count
+    elif who.role is None:
+        assert response.status_code == 403, (who_key, response.status_code)
+        assert ApiToken.objects.count() == count
+    else:
+        assert response.status_code == 200, (who_key, response.status_code)
+        assert ApiToken.objects.filter(officer=world.officers[who_key], name="mine").exists()
+        assert ApiToken.objects.count() == count + 1
+    if not who.anonymous:
+        own = world.tokens[who_key]
+        assert client.post(reverse("api_token_revoke", args=[own.pk])).status_code == 302
+        own.refresh_from_db()
+        assert own.revoked_at is not None
+        answer = Client(HTTP_AUTHORIZATION=f"Token {world.keys[who_key]}").get("/api/cases/")
+        assert answer.status_code == 401 and answer.json()["code"] == "token_revoked"
+
+
 # --- Every URL of a class has a driver --------------------------------------------------------
 
 
@@ -1193,3 +1306,5 @@ def test_every_classified_url_is_exercised():
     assert {"case_action", "api:case-actions"} <= set(CASE_POSTS)
     assert {"registration_approve", "registration_reject"} <= set(REG_ACTIONS)
     assert "lockout_unlock" in URL_CLASSES  # driven by test_unlocking_by_area
+    # Driven by test_api_tokens_touch_only_own_rows.
+    assert {"api_token_create", "api_token_revoke"} <= set(URL_CLASSES)

@@ -25,6 +25,7 @@ from layers.models.statistics import (
     MonthSnapshot,
 )
 from layers.models.teams import Team, TeamMembership
+from layers.models.tokens import ApiToken
 from layers.models.workflow import (
     Attachment,
     AttachmentKind,
@@ -37,6 +38,7 @@ from layers.models.workflow import (
 __all__ = [
     "COUNTRY_CODE",
     "OPEN_STATUSES",
+    "ApiToken",
     "AreaLevel",
     "Attachment",
     "AttachmentKind",

@@ -4,8 +4,16 @@
 GeoJSON export all read their query parameters here, so they cannot disagree on what a bad code
 is: a code that is not 2/4/6 ASCII digits, an area that does not exist, a bbox that is not four
 numbers, or a parameter the endpoint does not know, is a 400 (``InvalidInput``) naming the
-parameter — never a silently ignored or truncated filter. (HackSoft's ``FilterSerializer``;
-drf-gis's ``InBBoxFilter`` raises on a bad bbox.)
+parameter — never a silently ignored or truncated filter. (HackSoft's ``FilterSerializer``.)
+
+The spatial filters keep django-rest-framework-gis's parameter names (``bbox``; ``point`` +
+``dist`` as its ``DistanceToPointFilter``) but not its filter classes, which are laxer: its
+module needs django-filter (not installed) to import at all; ``float()`` takes ``nan``,
+``inf`` and ``1e3``; no range check, so a reversed or out-of-range box is a silent empty
+result; unknown parameters are ignored; and the distance is turned into degrees averaged
+between latitude and longitude (its own docstring: errors up to 25 %). Here a box is checked
+(ranges, min below max), the distance is metres on the spheroid (geography ``ST_DWithin``,
+after an index-friendly envelope), and each refusal names its parameter.
 
 Filters only narrow what the jurisdiction scope gives (``complaints_visible_to``); they never
 widen it.
@@ -13,12 +21,15 @@ widen it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.gis.geos import Polygon
-from django.db.models import QuerySet
+from django.contrib.gis.db.models import PointField
+from django.contrib.gis.geos import Point, Polygon
+from django.db.models import BooleanField, Func, QuerySet, Value
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,6 +52,8 @@ FILTER_PARAMS = (
     "since",
     "until",
     "bbox",
+    "point",
+    "dist",
 )
 # Paging and ordering parameters that lists take besides the filters.
 PAGING_PARAMS = ("page", "page_size")
@@ -55,6 +68,8 @@ _FALSE = {"0", "false", "no"}
 # The most a bbox may span, in degrees (Thailand is about 16 × 15): a whole-world bbox is a
 # mistake, not a filter.
 MAX_PARAM_LENGTH = 200
+# The largest ``dist`` (metres) a distance filter takes: a province's width.
+MAX_DISTANCE_M = 100_000
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,9 @@ class CaseFilter:
     until: date | None = None
     # (min lon, min lat, max lon, max lat), WGS 84
     bbox: tuple[float, float, float, float] | None = None
+    # (lon, lat) and metres: cases within ``dist`` metres of ``point`` (on the spheroid)
+    point: tuple[float, float] | None = None
+    dist: float | None = None
 
     @property
     def province_code(self) -> str | None:
@@ -141,6 +159,9 @@ def case_filter_from_params(
             }
     if "since" in found and "until" in found and found["until"] < found["since"]:
         errors["until"] = _("until is before since.")
+    for given, missing in (("point", "dist"), ("dist", "point")):
+        if given in raw and missing not in raw and missing not in errors:
+            errors[missing] = _("point and dist go together: cases within dist metres of point.")
     if errors:
         raise InvalidInput(errors)
     return CaseFilter(
@@ -156,6 +177,8 @@ def case_filter_from_params(
         since=found.get("since"),
         until=found.get("until"),
         bbox=found.get("bbox"),
+        point=found.get("point"),
+        dist=found.get("dist"),
     )
 
 
@@ -248,6 +271,32 @@ def _bbox(value: str, name: str) -> tuple[float, float, float, float]:
     return (min_lon, min_lat, max_lon, max_lat)
 
 
+def _point(value: str, name: str) -> tuple[float, float]:
+    parts = value.split(",")
+    message = _("point is a longitude and a latitude (WGS 84), e.g. 104.72,16.54.")
+    if len(parts) != 2:
+        raise InvalidInput({name: message})
+    try:
+        lon = decimal_value(parts[0], field=name, low=-180, high=180)
+        lat = decimal_value(parts[1], field=name, low=-90, high=90)
+    except InvalidInput:
+        raise InvalidInput({name: message}) from None
+    return (lon, lat)
+
+
+def _distance(value: str, name: str) -> float:
+    message = _("dist is a distance in metres, more than 0 and at most %(max)d.") % {
+        "max": MAX_DISTANCE_M
+    }
+    try:
+        metres = decimal_value(value, field=name, low=0, high=MAX_DISTANCE_M)
+    except InvalidInput:
+        raise InvalidInput({name: message}) from None
+    if metres <= 0:
+        raise InvalidInput({name: message})
+    return metres
+
+
 _READERS = {
     "province": _area,
     "district": _area,
@@ -266,6 +315,8 @@ _READERS = {
     "since": _date,
     "until": _date,
     "bbox": _bbox,
+    "point": _point,
+    "dist": _distance,
 }
 
 
@@ -301,7 +352,42 @@ def case_filter_apply(qs: QuerySet, filters: CaseFilter, *, now: datetime | None
         box = Polygon.from_bbox(f.bbox)
         box.srid = 4326
         qs = qs.filter(location__intersects=box)
+    if f.point is not None and f.dist is not None:
+        qs = _within(qs, f.point, f.dist)
     if f.overdue is not None:
         q = overdue_q(now or timezone.now())
         qs = qs.filter(q) if f.overdue else qs.exclude(q)
     return qs
+
+
+def _geography(expression):
+    return Cast(expression, output_field=PointField(srid=4326, geography=True))
+
+
+def _within(qs: QuerySet, point: tuple[float, float], metres: float) -> QuerySet:
+    """Cases within ``metres`` of ``point`` on the spheroid. A box around the circle first
+    (a little larger than it: 110 km per degree of latitude, and of longitude at the circle's
+    edge nearest a pole), which the GiST index on location answers; then the exact
+    ``ST_DWithin`` on geography for the rows inside the box."""
+    lon, lat = point
+    dlat = metres / 110_000
+    edge = min(89.0, abs(lat) + dlat)
+    dlon = min(180.0, metres / (110_000 * math.cos(math.radians(edge))))
+    box = Polygon.from_bbox(
+        (
+            max(-180.0, lon - dlon),
+            max(-90.0, lat - dlat),
+            min(180.0, lon + dlon),
+            min(90.0, lat + dlat),
+        )
+    )
+    box.srid = 4326
+    centre = Value(Point(lon, lat, srid=4326), output_field=PointField(srid=4326))
+    near = Func(
+        _geography("location"),
+        _geography(centre),
+        Value(metres),
+        function="ST_DWithin",
+        output_field=BooleanField(),
+    )
+    return qs.filter(location__intersects=box).filter(near)

@@ -1,5 +1,5 @@
 """Officer accounts: log in by citizen ID (with lock-out), first-password change, password reset
-by e-mail, profile, registration, unlocking locked accounts.
+by e-mail, profile (with personal API tokens), registration, unlocking locked accounts.
 
 Thin views: the rules live in ``layers.services.officers`` and ``layers.selectors.officers``.
 """
@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from boundaries.selectors import without_geoms
+from layers.errors import InvalidInput
 from layers.forms.officers import (
     POSITION_SUGGESTIONS,
     TITLE_SUGGESTIONS,
@@ -32,6 +33,7 @@ from layers.forms.officers import (
     RegistrationForm,
     RejectForm,
 )
+from layers.forms.tokens import ApiTokenForm
 from layers.lockout import client_address, lockout_username
 from layers.models import Officer, RegistrationRequest
 from layers.selectors.lockouts import (
@@ -47,6 +49,7 @@ from layers.selectors.officers import (
     registration_can_decide,
     registrations_visible_to,
 )
+from layers.selectors.tokens import api_tokens_of
 from layers.services.lockouts import account_unlock, password_reset_throttle
 from layers.services.officers import (
     RegistrationAlreadyDecided,
@@ -55,6 +58,7 @@ from layers.services.officers import (
     registration_reject,
     registration_submit,
 )
+from layers.services.tokens import api_token_create, api_token_revoke_own
 
 LOGIN_TEMPLATE = "registration/login.html"
 
@@ -257,6 +261,28 @@ class OfficerPasswordChangeDoneView(auth_views.PasswordChangeDoneView):
     template_name = "registration/officer_password_change_done.html"
 
 
+def _profile_response(request, *, form=None, token_form=None, new_token=None, status=200):
+    officer = request.user
+    response = render(
+        request,
+        "maps/accounts/profile.html",
+        {
+            "officer": officer,
+            "form": form or ProfileForm(instance=officer),
+            "roles": officer_roles(officer=officer),
+            "teams": officer_teams(officer=officer),
+            "tokens": api_tokens_of(officer=officer),
+            "token_form": token_form or ApiTokenForm(),
+            "new_token": new_token,
+            "max_token_days": settings.API_TOKEN_MAX_DAYS,
+        },
+        status=status,
+    )
+    # A new token's key is in this response only: never cached, never in a message or session.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 def profile(request):
     officer = request.user
@@ -272,21 +298,42 @@ def profile(request):
             messages.success(request, _("Your contact details were saved."))
             return redirect("profile")
         officer.refresh_from_db()
-        status = 400
-    else:
-        form = ProfileForm(instance=officer)
-        status = 200
-    return render(
+        return _profile_response(request, form=form, status=400)
+    return _profile_response(request)
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_create_view(request):
+    """A new personal API token: the key is shown once, in this response."""
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = api_token_create(
+                officer=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            )
+        except InvalidInput as exc:
+            for field, errors in exc.fields.items():
+                form.add_error(field if field in form.fields else None, errors)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            return _profile_response(
+                request, new_token={"name": token.name, "key": key, "token": token}
+            )
+    return _profile_response(request, token_form=form, status=400)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request, pk):
+    token = api_token_revoke_own(officer=request.user, token_id=pk)  # another's: 404
+    messages.success(
         request,
-        "maps/accounts/profile.html",
-        {
-            "officer": officer,
-            "form": form,
-            "roles": officer_roles(officer=officer),
-            "teams": officer_teams(officer=officer),
-        },
-        status=status,
+        _("The token “%(name)s” is revoked: it no longer opens anything.") % {"name": token.name},
     )
+    return redirect(f"{reverse('profile')}#api-tokens")
 
 
 def register(request):

@@ -114,7 +114,7 @@ def test_outsiders_are_refused_on_every_endpoint(cast):
         "/api/people/matches/?name=x",
     ]
     for url in urls:
-        assert client_for().get(url).status_code == 403, url
+        assert client_for().get(url).status_code == 401, url  # anonymous: log in (or a token)
         assert client_for(cast.no_role).get(url).status_code == 403, url
     # A case outside the officer's jurisdiction is not found (its existence not revealed).
     response = client_for(cast.other_province_officer).get(urls[1])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from api import boundaries, cases, geojson, team
+from api import boundaries, cases, geojson, stats, team
 
 app_name = "api"
 
@@ -21,4 +21,12 @@ urlpatterns: list = [
     path("cases/<str:tracking_no>/", cases.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<str:tracking_no>/actions/", cases.CaseActionView.as_view(), name="case-actions"),
     path("team/cases.geojson", team.TeamCasesMapView.as_view(), name="team-cases-map"),
+    # The dashboards' data (layers.selectors.dashboards, boundaries.shapes).
+    path("stats/areas.geojson", stats.AreasGeoJSONView.as_view(), name="stats-areas"),
+    path("stats/figures.json", stats.FiguresView.as_view(), name="stats-figures"),
+    path(
+        "stats/shapes/<str:version>/<str:parent>.topojson",
+        stats.ShapesView.as_view(),
+        name="stats-shapes",
+    ),
 ]

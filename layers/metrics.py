@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
-from django.db.models.functions import Extract
+from django.db.models.functions import Extract, TruncMonth
 from django.utils import timezone
 
 from layers.models import OPEN_STATUSES, Status
@@ -50,6 +50,19 @@ GROUPS = {
     "district": "district_id",
     "subdistrict": "subdistrict_id",
 }
+# Other ways to break the figures down (the dashboards' charts): the main category (its id),
+# the status, the channel, and the month received (its first day, Bangkok time).
+BREAKDOWNS = ("category", "status", "channel", "month")
+
+
+def _breakdown_expression(group: str):
+    if group == "category":
+        return F("category_id")
+    if group in ("status", "channel"):
+        return F(group)
+    if group == "month":
+        return TruncMonth("received_at", tzinfo=timezone.get_default_timezone())
+    raise KeyError(group)
 
 
 class Median(Aggregate):
@@ -104,10 +117,21 @@ def derive(row: dict, *, population: int | None = None) -> dict:
 def figures(qs: QuerySet, *, group: str | None = None, now: datetime | None = None):
     """Raw counts of ``qs`` (complaints), in one query: a dict for the whole set, or, with
     ``group`` (province/district/subdistrict), ``{area code: counts}`` for the areas that have
-    any case (an area without cases has none: callers show "no data" or zero as they mean)."""
+    any case (an area without cases has none: callers show "no data" or zero as they mean).
+    ``group`` may also be one of ``BREAKDOWNS``: ``{category id | status | channel | first day
+    of the month (a date): counts}``."""
     aggregates = metric_aggregates(now)
     qs = qs.order_by()
     if group is None:
         return qs.aggregate(**aggregates)
+    if group in BREAKDOWNS:
+        rows = qs.annotate(_group=_breakdown_expression(group)).values("_group")
+        out = {}
+        for row in rows.annotate(**aggregates):
+            key = row.pop("_group")
+            if group == "month":
+                key = timezone.localtime(key).date() if timezone.is_aware(key) else key.date()
+            out[key] = row
+        return out
     column = GROUPS[group]
     return {row.pop(column): row for row in qs.values(column).annotate(**aggregates)}

@@ -76,7 +76,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
 # (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
-# ``notification`` (what an in-app notification or e-mail says about a case).
+# ``notification`` (what an in-app notification or e-mail says about a case), ``stats`` (the
+# dashboards' figures by area).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -244,6 +245,61 @@ FIELD_CLASSES: dict[str, str] = {
             "province_name_en",
             "geom_quality",
             "message",
+        )
+    },
+    # --- the dashboards' area figures (/api/stats/…): aggregates by area, no case in them.
+    # Codes, names, populations and the page's own words are public; the counts and what is
+    # read from them (shares, medians, rates, classes and their bounds) are officers' working
+    # data: small counts are fine for officers, and an open-data release decides its own
+    # thresholds.
+    **{
+        f"stats.{key}": PUBLIC
+        for key in (
+            "code",
+            "name_th",
+            "name_en",
+            "population",
+            "parent",
+            "level",
+            "child_level",
+            "metric",
+            "metric_label",
+            "area",
+            "target",
+            "as_of",
+            "method",
+            "inclusive",
+            "center",
+            "color",
+            "no_data_color",
+            "no_data_label",
+            "key",
+            "selected",
+        )
+    },
+    **{
+        f"stats.{key}": CASE
+        for key in (
+            "complaints",
+            "closed",
+            "share_closed",
+            "on_target",
+            "open_backlog",
+            "overdue",
+            "median_days_to_close",
+            "per_10k",
+            "value",
+            "class",
+            "classes",
+            "intervals",
+            "low",
+            "high",
+            "label",
+            "total",
+            "areas",
+            "charts",
+            "category",
+            "month",
         )
     },
     # --- what a notification (in-app, e-mail) says about a case -----------------------------

@@ -1,0 +1,104 @@
+"""The dashboards' data: area figures and area shapes (thin views over
+``layers.selectors.dashboards`` and ``boundaries.shapes``).
+
+* ``GET /api/stats/areas.geojson?parent=<"" | 2 | 4 digits>&metric=…&since=…&until=…&category=…
+  &status=…&channel=…&classes=…`` — the contract for other systems: an RFC 7946
+  FeatureCollection of the parent's child areas (simplified shapes), each feature's properties
+  with ``code``, ``name_th``, ``value`` (the metric) and the figures behind it; with no filter a
+  ``complaints`` value counts every case of all time.
+* ``GET /api/stats/figures.json?parent=…&…`` — what the page asks on every filter change: the
+  same figures without shapes, plus the charts (by category, by month).
+* ``GET /api/stats/shapes/<version>/<parent>.topojson`` — what the page draws, once: the level's
+  shapes as TopoJSON, under a URL that names the boundary version, cached for a year.
+
+Each is scoped like the dashboard page: a parent outside the viewer's dashboards is a 403.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import get_language
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from boundaries import shapes
+from layers import policy
+from layers.selectors import dashboards as sel
+
+GEOJSON_CONTENT_TYPE = "application/geo+json"
+SHAPES_MAX_AGE = 365 * 24 * 3600
+
+
+def _thai() -> bool:
+    return (get_language() or "th").startswith("th")
+
+
+def shapes_url(parent: str, version: str | None = None) -> str:
+    return reverse(
+        "api:stats-shapes",
+        args=[version or shapes.shapes_version(), parent or "country"],
+    )
+
+
+class FiguresView(APIView):
+    def get(self, request):
+        req = sel.figure_request_from_params(request.query_params)
+        data = sel.area_figures(officer=request.user, request=req, thai=_thai())
+        charts = sel.breakdowns(officer=request.user, request=req, area=data["area"])
+        viewer = policy.viewer_for(request.user)
+        body = sel.figures_payload(viewer=viewer, data=data, charts=charts, request=req)
+        response = Response(body)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class AreasGeoJSONView(APIView):
+    def get(self, request):
+        req = sel.figure_request_from_params(request.query_params)
+        data = sel.area_figures(officer=request.user, request=req, thai=_thai())
+        viewer = policy.viewer_for(request.user)
+        payload = sel.figures_payload(viewer=viewer, data=data, charts=None, request=req)
+        geometries = shapes.level_geometries(req.parent)
+        features = [
+            {
+                "type": "Feature",
+                "id": row["code"],
+                "geometry": geometries.get(row["code"]),
+                "properties": row,
+            }
+            for row in sorted(payload.pop("areas"), key=lambda r: r["code"])
+        ]
+        body = {"type": "FeatureCollection", **payload, "features": features}
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            content_type=GEOJSON_CONTENT_TYPE,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class ShapesView(APIView):
+    def get(self, request, version: str, parent: str):
+        code = "" if parent == "country" else parent
+        sel.dashboard_area(officer=request.user, code=code)  # 404 / 403 before any shape
+        current = shapes.shapes_version()
+        if version != current:
+            # Boundaries loaded again since the page was made: the current shapes' address.
+            response = HttpResponseRedirect(shapes_url(code, current))
+            response["Cache-Control"] = "no-cache"
+            return response
+        etag = '"%s"' % hashlib.sha256(f"{current}/{parent}".encode()).hexdigest()[:20]
+        if etag in request.headers.get("If-None-Match", ""):
+            response = HttpResponse(status=304)
+        else:
+            body = shapes.level_topojson(code, version=current)
+            response = HttpResponse(body, content_type="application/json")
+        response["ETag"] = etag
+        # Private: only officers with this dashboard fetch it; immutable: the URL changes with
+        # the boundaries.
+        response["Cache-Control"] = f"private, max-age={SHAPES_MAX_AGE}, immutable"
+        return response

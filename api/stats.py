@@ -91,7 +91,7 @@ class ShapesView(APIView):
             response = HttpResponseRedirect(shapes_url(code, current))
             response["Cache-Control"] = "no-cache"
             return response
-        etag = '"%s"' % hashlib.sha256(f"{current}/{parent}".encode()).hexdigest()[:20]
+        etag = '"' + hashlib.sha256(f"{current}/{parent}".encode()).hexdigest()[:20] + '"'
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponse(status=304)
         else:

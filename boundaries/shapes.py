@@ -59,7 +59,9 @@ def child_level(parent: str) -> str:
     try:
         return CHILD_LEVEL[len(parent)]
     except KeyError:
-        raise ValueError(f"an area with children has a 0, 2 or 4 digit code, not {parent!r}")
+        raise ValueError(
+            f"an area with children has a 0, 2 or 4 digit code, not {parent!r}"
+        ) from None
 
 
 def shapes_version() -> str:
@@ -96,8 +98,18 @@ def level_shapes(parent: str) -> LevelShapes:
     """The children of ``parent`` with their polygons simplified as one coverage."""
     level, qs = _children(parent)
     rows = list(qs.values_list("code", "name_th", "name_en", "geom"))
-    geoms = shapely.from_wkb([bytes(r[3].wkb) for r in rows]) if rows else []
-    if len(rows):
+    return simplified_level(
+        level,
+        parent,
+        [(r[0], r[1], r[2], shapely.from_wkb(bytes(r[3].wkb))) for r in rows],
+    )
+
+
+def simplified_level(level: str, parent: str, rows) -> LevelShapes:
+    """``rows`` of (code, Thai name, English name, shapely polygon) simplified as one
+    coverage at the level's tolerance."""
+    geoms = [r[3] for r in rows]
+    if rows:
         geoms = shapely.make_valid(geoms)
         simplified = shapely.coverage_simplify(geoms, TOLERANCE[level])
         # A polygon that simplification emptied (never seen on the shipped data) keeps its
@@ -204,7 +216,10 @@ def topology(shapes: LevelShapes) -> dict:
         cut_positions = [i - start if i >= start else i - start + len(ring) for i in cuts]
         cut_positions.append(len(ring))
         closed = rotated + [rotated[0]]
-        return [arc_id(closed[a : b + 1]) for a, b in zip(cut_positions, cut_positions[1:])]
+        return [
+            arc_id(closed[a : b + 1])
+            for a, b in zip(cut_positions, cut_positions[1:], strict=False)
+        ]
 
     geometries = []
     for code, name_th, name_en, polys in zip(

@@ -211,12 +211,11 @@ def classify(values: Iterable, *, method: str = QUANTILES, k: int = DEFAULT_CLAS
             else:
                 label = _("%(low)s to below %(high)s %%") % {"low": low, "high": high}
             intervals.append(Interval(low, high, color, label))
-        return Classes(
-            TARGET, tuple(intervals), closed="lower", center=CLOSED_SHARE_TARGET_PERCENT
-        )
+        return Classes(TARGET, tuple(intervals), closed="lower", center=CLOSED_SHARE_TARGET_PERCENT)
     present = [float(v) for v in values if v is not None]
     if not present:
         return Classes(method, ())
+    k = min(k, len(set(present)))  # no more classes than distinct values
     if method == NATURAL_BREAKS:
         uppers = natural_breaks(present, k)
     elif method == QUANTILES:

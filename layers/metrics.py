@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Aggregate, Count, F, FloatField, Q, QuerySet
-from django.db.models.functions import Extract, TruncMonth
+from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from layers.models import OPEN_STATUSES, Status
@@ -74,7 +74,13 @@ class Median(Aggregate):
 
 
 def _days_to_close():
-    return Extract(F("closed_at") - F("received_at"), "epoch") / 86400.0
+    # date_part gives a double; EXTRACT gives a numeric since PostgreSQL 14, whose arithmetic
+    # and sorting made the median about a quarter slower at 1 M cases (bench/dashboards.py).
+    return Func(
+        F("closed_at") - F("received_at"),
+        template="date_part('epoch', %(expressions)s) / 86400.0",
+        output_field=FloatField(),
+    )
 
 
 def metric_aggregates(now: datetime | None = None) -> dict:

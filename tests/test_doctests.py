@@ -5,12 +5,15 @@ import doctest
 import pytest
 
 import gisapp.env
+import layers.classify
 import layers.thaidate
 import layers.validators
 
 
 @pytest.mark.parametrize(
-    "module", [layers.validators, layers.thaidate, gisapp.env], ids=lambda m: m.__name__
+    "module",
+    [layers.validators, layers.thaidate, layers.classify, gisapp.env],
+    ids=lambda m: m.__name__,
 )
 def test_doctests(module):
     result = doctest.testmod(module)

@@ -248,6 +248,15 @@ def walk(value, shape: Shape, namespace: str, path: str, found: list):
             )
 
 
+STATS = Shape(
+    "stats",
+    tuple(
+        (key, "stats")
+        for key in ("classes", "intervals", "total", "areas", "charts", "category", "month")
+    ),
+)
+
+
 def json_responses(world: World, role: str):
     """(label, response, shape) for every JSON endpoint, as this role calls it."""
     client = client_for(world, role)
@@ -271,6 +280,13 @@ def json_responses(world: World, role: str):
         Shape("page", (("open", "teamcase"), ("closed", "teamcase"), ("position", "position"))),
     )
     yield "team-map", client.get("/api/team/cases.geojson"), Shape("teammap", (), True)
+    # The dashboards' figures (a 403 for the roles without a dashboard of 49).
+    yield "stats-figures", client.get("/api/stats/figures.json?parent=49"), STATS
+    yield (
+        "stats-areas",
+        client.get("/api/stats/areas.geojson?parent=4901&metric=share_closed"),
+        Shape(STATS.top, STATS.nested, True),
+    )
     # Errors have fields too.
     yield "error-400", client.get("/api/cases/?status=lost"), Shape("error")
     yield "error-404", client.get("/api/cases/2500-9999999/"), Shape("error")

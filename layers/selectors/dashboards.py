@@ -21,9 +21,12 @@ closed or median ("no data"); one with no population figure has no rate per 10,0
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -259,6 +262,24 @@ def figure_request_from_params(params, *, parent: str | None = None) -> FigureRe
 # ------------------------------------------------------------------------------ the figures
 
 
+def _cached(officer, kind: str, request: FigureRequest, compute):
+    """``compute()`` (raw counts), kept ``DASHBOARD_FIGURES_CACHE_SECONDS`` in Django's cache
+    under the viewer's dashboards, the parent, the picked area and the filters: the metric and
+    the classes are read from the same counts, so switching them costs no query. Returns
+    (counts, when they were counted)."""
+    seconds = settings.DASHBOARD_FIGURES_CACHE_SECONDS
+    if seconds <= 0:
+        return compute(), timezone.now()
+    scope = ",".join(dashboard_areas(officer))
+    key = f"{kind}|{scope}|{request.parent}|{request.area}|{request.filters!r}"
+    key = "dashboards:figures:" + hashlib.sha256(key.encode()).hexdigest()
+    hit = cache.get(key)
+    if hit is None:
+        hit = (compute(), timezone.now())
+        cache.set(key, hit, seconds)
+    return hit
+
+
 def _parent_complaints(officer, area: DashboardArea):
     qs = complaints_visible_to(officer=officer)
     column = _PARENT_COLUMN[area.level]
@@ -279,17 +300,24 @@ def area_figures(
 ) -> dict:
     """The figures of the parent's child areas: ``areas`` ({code: figures + ``value`` (the
     chosen metric) + ``class``}), ``classes`` (``layers.classify``), ``total`` (the parent's
-    own figures) and ``ranked`` (the codes, largest value first, "no data" last).
+    own figures, or the picked child area's) and ``ranked`` (the codes, largest value first, "no data" last).
 
-    One grouped query for the areas and one for the parent's total (``metrics.figures``)."""
+    One grouped query for the areas and one for the parent's total (``metrics.figures``),
+    kept for ``DASHBOARD_FIGURES_CACHE_SECONDS`` (``as_of`` says when they were counted)."""
     now = now or timezone.now()
     area = area or dashboard_area(officer=officer, code=request.parent, thai=thai)
     children = child_areas(area)
     if request.area is not None and request.area not in {c["code"] for c in children}:
         raise InvalidInput({"area": _("area is the code of one of the areas on this map.")})
     qs = case_filter_apply(_parent_complaints(officer, area), request.filters, now=now)
-    counts = metrics.figures(qs, group=area.child_level, now=now)
-    total = metrics.derive(metrics.figures(qs, now=now), population=area.population)
+
+    def count():
+        grouped = metrics.figures(qs, group=area.child_level, now=now)
+        return grouped, (metrics.figures(qs, now=now) if request.area is None else None)
+
+    (counts, whole), as_of = _cached(officer, "areas", request, count)
+    if request.area is None:
+        total = metrics.derive(whole, population=area.population)
     method = classify.TARGET if request.metric == "share_closed" else request.method
     rows = {}
     for child in children:
@@ -301,6 +329,13 @@ def area_figures(
             "population": child["population"],
             **_row(fig, request.metric),
         }
+    if request.area is not None:
+        # The tiles follow the area picked on the map (from the same grouped counts).
+        picked = rows[request.area]
+        total = {k: v for k, v in picked.items() if k not in ("code", "name_th", "name_en")}
+        population = picked["population"]
+    else:
+        population = area.population
     classes = classify.classify((r["value"] for r in rows.values()), method=method)
     for row in rows.values():
         row["class"] = classes.class_of(row["value"])
@@ -308,13 +343,16 @@ def area_figures(
         rows,
         key=lambda c: (rows[c]["value"] is None, -(rows[c]["value"] or 0), c),
     )
+    if request.area is None:
+        total = _row(total, request.metric)
     return {
         "area": area,
         "metric": request.metric,
         "areas": rows,
         "ranked": ranked,
         "classes": classes,
-        "total": {**_row(total, request.metric), "population": area.population},
+        "total": {**total, "population": population},
+        "as_of": as_of,
     }
 
 
@@ -331,14 +369,20 @@ def breakdowns(
     if request.area:
         base = base.filter(**{_CHILD_COLUMN[area.level]: request.area})
         model = _CHILD_MODELS[area.level]
-        population = model.objects.filter(code=request.area).values_list(
-            "population", flat=True
-        ).first()
+        population = (
+            model.objects.filter(code=request.area).values_list("population", flat=True).first()
+        )
     f = request.filters
     by_category_qs = case_filter_apply(base, dataclasses.replace(f, category=None), now=now)
     by_month_qs = case_filter_apply(base, dataclasses.replace(f, since=None, until=None), now=now)
-    by_category = metrics.figures(by_category_qs, group="category", now=now)
-    by_month = metrics.figures(by_month_qs, group="month", now=now)
+
+    def count():
+        return (
+            metrics.figures(by_category_qs, group="category", now=now),
+            metrics.figures(by_month_qs, group="month", now=now),
+        )
+
+    (by_category, by_month), _as_of = _cached(officer, "charts", request, count)
     categories = Category.objects.filter(parent__isnull=True).order_by("sort_order", "code")
     category_rows = []
     for cat in categories:
@@ -447,7 +491,7 @@ def figures_payload(*, viewer, data: dict, charts: dict | None, request: FigureR
             "metric_label": str(METRIC_LABELS[data["metric"]]),
             "area": request.area,
             "target": metrics.CLOSED_SHARE_TARGET_PERCENT,
-            "as_of": timezone.localtime().isoformat(timespec="seconds"),
+            "as_of": timezone.localtime(data["as_of"]).isoformat(timespec="seconds"),
             "classes": _shape_nested(viewer, data["classes"].as_dict()),
             "total": {
                 **figures(data["total"]),
@@ -480,7 +524,9 @@ def figures_payload(*, viewer, data: dict, charts: dict | None, request: FigureR
 
 def _shape_nested(viewer, value):
     if isinstance(value, dict):
-        return {k: _shape_nested(viewer, v) for k, v in policy.shape(viewer, "stats", value).items()}
+        return {
+            k: _shape_nested(viewer, v) for k, v in policy.shape(viewer, "stats", value).items()
+        }
     if isinstance(value, list):
         return [_shape_nested(viewer, v) for v in value]
     return value

@@ -122,14 +122,13 @@ def _dashboard(request, code: str, *, others=()):
             "failed": _("The figures could not be loaded. Try again."),
             "all_areas": _("all areas"),
             "target": _("target"),
+            "as_of": _("Figures as of"),
         },
     }
     ranked = [
         {
             **row,
-            "url": (
-                reverse("dashboard", args=[row["code"]]) if area.has_grandchildren else None
-            ),
+            "url": (reverse("dashboard", args=[row["code"]]) if area.has_grandchildren else None),
         }
         for row in payload["areas"]
     ]

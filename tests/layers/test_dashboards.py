@@ -3,23 +3,34 @@ layers/classify.py, boundaries/shapes.py), against hand counts on the sample."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
 import shapely
+from django.core.cache import cache
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from boundaries import shapes
 from boundaries.models import District, Province, Subdistrict
+from boundaries.services.loading import load_boundaries
 from layers import classify
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.models import Role, RoleAssignment
 from layers.selectors import dashboards as sel
+from tests.conftest import SAMPLE_DIR
 from tests.dashboard_data import HAND, build_cases
 from tests.factories import make_officer, make_team
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def request(query: str = "", parent: str | None = None) -> sel.FigureRequest:
@@ -110,6 +121,10 @@ def test_charts_leave_out_their_own_filter_and_follow_a_picked_area():
     assert sum(r["complaints"] for r in charts["month"]) == 2
     picked = sel.breakdowns(officer=central, request=request("parent=49&area=4902"), area=area)
     assert sum(r["complaints"] for r in picked["category"]) == 2
+    # The tiles follow the picked area too; the map and the table still show every area.
+    data = figures(central, "parent=4901&area=490101")
+    assert data["total"]["complaints"] == 3 and data["total"]["overdue"] == 1
+    assert len(data["areas"]) == 13
 
 
 @pytest.mark.parametrize(
@@ -225,7 +240,6 @@ def test_quantiles_and_natural_breaks():
 
 def test_natural_breaks_minimise_the_within_class_deviation():
     """Against every possible split of a small list: Fisher's is the best."""
-    import itertools
 
     values = sorted([3, 7, 8, 9, 21, 22, 40, 41, 43, 70])
 
@@ -233,7 +247,7 @@ def test_natural_breaks_minimise_the_within_class_deviation():
         return sum(sum((v - sum(g) / len(g)) ** 2 for v in g) for g in groups)
 
     best = min(
-        cost([values[: a], values[a:b], values[b:]])
+        cost([values[:a], values[a:b], values[b:]])
         for a, b in itertools.combinations(range(1, len(values)), 2)
     )
     uppers = classify.natural_breaks(values, 3)
@@ -290,11 +304,27 @@ def _children(model, parent):
 
 
 def test_shapes_version_changes_when_the_boundaries_are_loaded_again():
-    from tests.conftest import SAMPLE_DIR
-
-    from boundaries.services.loading import load_boundaries
-
     before = shapes.shapes_version()
     load_boundaries(source_dir=SAMPLE_DIR, progress=False)
     assert shapes.shapes_version() != before
     assert Province.objects.filter(code="49").exists()
+
+
+def test_figures_are_kept_for_the_cache_time_and_read_for_any_metric(settings):
+    """Counted once per parent, picked area and filters: a second metric reads the same counts
+    (no query), a case added meanwhile shows once the time is up (here: another filter)."""
+    cache.clear()
+    settings.DASHBOARD_FIGURES_CACHE_SECONDS = 300
+    build_cases()
+    central = make_officer(Role.CENTRAL_OFFICER)
+    first = figures(central, "parent=49")
+    with CaptureQueriesContext(connection) as queries:
+        other = figures(central, "parent=49&metric=share_closed")
+    assert not [q for q in queries.captured_queries if "layers_complaint" in q["sql"]]
+    assert other["areas"]["4901"]["value"] == 50.0 and other["as_of"] == first["as_of"]
+    build_cases()  # eight more
+    assert figures(central, "parent=49")["total"]["complaints"] == 6  # still the kept counts
+    assert figures(central, "parent=49&channel=walk_in")["total"]["complaints"] == 6  # 3 + 3
+    settings.DASHBOARD_FIGURES_CACHE_SECONDS = 0
+    assert figures(central, "parent=49")["total"]["complaints"] == 12
+    cache.clear()

@@ -209,6 +209,7 @@
 
   function renderTable() {
     document.getElementById("dash-value-head").textContent = figures.metric_label;
+    document.getElementById("dash-table").setAttribute("data-metric", figures.metric);
     var body = document.querySelector("#dash-table tbody");
     body.textContent = "";
     figures.areas.forEach(function (row, i) {
@@ -216,7 +217,7 @@
       tr.setAttribute("data-code", row.code);
       if (figures.area === row.code) tr.className = "picked";
       tr.appendChild(el("td", null, String(i + 1)));
-      var name = el("td");
+      var name = el("td", "name");
       if (cfg.goes_down) {
         var a = el("a", null, row.name_th);
         a.href = downUrl(row.code);
@@ -228,8 +229,9 @@
         name.appendChild(b);
       }
       tr.appendChild(name);
-      [[row.value, figures.metric, "num value"], [row.complaints, "complaints", "num"],
-       [row.per_10k, "per_10k", "num"], [row.share_closed, "share_closed", "num"]].forEach(function (c) {
+      [[row.value, figures.metric, "num value"], [row.complaints, "complaints", "num c-complaints"],
+       [row.per_10k, "per_10k", "num c-per_10k"],
+       [row.share_closed, "share_closed", "num c-share_closed"]].forEach(function (c) {
         var td = el("td", c[2]);
         if (c[0] === null || c[0] === undefined) td.appendChild(el("span", "muted", T.no_data));
         else td.textContent = fmt(c[1], c[0]).replace(" %", "").replace(" " + T.days, "");
@@ -295,6 +297,8 @@
   }
 
   function render() {
+    // The share closed is always classed around the target: no method to choose.
+    document.getElementById("f-classes").disabled = figures.metric === "share_closed";
     byCode = {};
     figures.areas.forEach(function (row) { byCode[row.code] = row; });
     if (layer) layer.setStyle(style);
@@ -303,6 +307,9 @@
     renderTable();
     renderCharts();
     syncLinks();
+    var asOf = document.getElementById("dash-asof");
+    asOf.textContent = T.as_of + " " + new Date(figures.as_of).toLocaleString(
+      cfg.lang === "th" ? "th-TH" : "en-GB", {dateStyle: "medium", timeStyle: "short"}) + ".";
   }
 
   function refresh() {

@@ -33,6 +33,10 @@ GEOJSON_CONTENT_TYPE = "application/geo+json"
 SHAPES_MAX_AGE = 365 * 24 * 3600
 
 
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _thai() -> bool:
     return (get_language() or "th").startswith("th")
 
@@ -63,18 +67,20 @@ class AreasGeoJSONView(APIView):
         viewer = policy.viewer_for(request.user)
         payload = sel.figures_payload(viewer=viewer, data=data, charts=None, request=req)
         geometries = shapes.level_geometries(req.parent)
+        # The geometries are JSON texts already (built once per boundary version): spliced in.
         features = [
-            {
-                "type": "Feature",
-                "id": row["code"],
-                "geometry": geometries.get(row["code"]),
-                "properties": row,
-            }
+            '{"type":"Feature","id":'
+            + _json(row["code"])
+            + ',"geometry":'
+            + geometries.get(row["code"], "null")
+            + ',"properties":'
+            + _json(row)
+            + "}"
             for row in sorted(payload.pop("areas"), key=lambda r: r["code"])
         ]
-        body = {"type": "FeatureCollection", **payload, "features": features}
+        head = _json({"type": "FeatureCollection", **payload})[:-1]
         response = HttpResponse(
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            head + ',"features":[' + ",".join(features) + "]}",
             content_type=GEOJSON_CONTENT_TYPE,
         )
         response["Cache-Control"] = "private, no-store"

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 
 import shapely
@@ -308,17 +309,27 @@ def level_topojson(parent: str, *, version: str | None = None) -> bytes:
     return body
 
 
-def level_geometries(parent: str, *, version: str | None = None) -> dict[str, dict]:
-    """``{code: GeoJSON geometry}`` of the level, simplified as for the page (5 decimals,
-    about 1 m), built once per boundary version."""
+def level_geometries(parent: str, *, version: str | None = None) -> dict[str, str]:
+    """``{code: GeoJSON geometry as JSON text}`` of the level, simplified as for the page (5
+    decimals, about 1 m), built once per boundary version and kept in this process (the
+    country's are half a megabyte: a response splices the texts in rather than encoding them
+    again, or unpickling them from a cache, on every request)."""
     version = version or shapes_version()
-    key = f"dashboards:geojson:{version}:{parent or 'country'}"
-    geometries = cache.get(key)
+    key = (version, parent)
+    geometries = _GEOMETRIES.get(key)
     if geometries is None:
         shapes = level_shapes(parent)
         geometries = {
-            code: json.loads(shapely.to_geojson(shapely.set_precision(geom, 1e-5)))
+            code: shapely.to_geojson(shapely.set_precision(geom, 1e-5))
             for code, geom in zip(shapes.codes, shapes.geoms, strict=True)
         }
-        cache.set(key, geometries, CACHE_SECONDS)
+        with _GEOMETRIES_LOCK:
+            _GEOMETRIES[key] = geometries
+            while len(_GEOMETRIES) > _GEOMETRIES_KEPT:
+                _GEOMETRIES.pop(next(iter(_GEOMETRIES)))
     return geometries
+
+
+_GEOMETRIES: dict[tuple[str, str], dict[str, str]] = {}
+_GEOMETRIES_KEPT = 128  # levels; the oldest goes first
+_GEOMETRIES_LOCK = threading.Lock()

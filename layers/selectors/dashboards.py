@@ -282,6 +282,9 @@ def _cached(officer, kind: str, request: FigureRequest, compute):
 
 def _parent_complaints(officer, area: DashboardArea):
     qs = complaints_visible_to(officer=officer)
+    if area.level == DISTRICT:
+        # The province too: the figures' index (complaint_figures) starts with it.
+        return qs.filter(province_id=area.code[:2], district_id=area.code)
     column = _PARENT_COLUMN[area.level]
     return qs.filter(**{column: area.code}) if column else qs
 

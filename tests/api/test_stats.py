@@ -207,3 +207,20 @@ def test_the_national_province_choropleth_payload_is_under_300_kb(central):
     per_area = len(json.dumps(body["areas"], ensure_ascii=False)) / len(body["areas"])
     figures_bytes = len(json.dumps(body, ensure_ascii=False)) + per_area * (77 - len(body["areas"]))
     assert topo_bytes + figures_bytes < NATIONAL_PAYLOAD_LIMIT, (topo_bytes, figures_bytes)
+
+
+def test_odd_input_is_a_400_never_a_500(central):
+    """NUL characters (which PostgreSQL text cannot hold) and digits that are not ASCII."""
+    client = Client(raise_request_exception=False)
+    client.force_login(central)
+    for url in (
+        "/api/stats/figures.json?parent=49%00",
+        "/api/stats/areas.geojson?metric=%00",
+        "/dashboards/49/?since=%00",
+        "/dashboards/%00/",
+    ):
+        assert client.get(url).status_code == 400, url
+    response = client.get("/api/stats/figures.json?parent=4%C2%B2")  # "²" is isdigit()
+    assert response.status_code == 400 and "parent" in response.json()["fields"]
+    assert client.get("/api/stats/figures.json?parent=49&area=49%C2%B201").status_code == 400
+    assert client.get("/dashboards/4%C2%B2/").status_code == 404

@@ -379,13 +379,17 @@ def breakdowns(
     by_category_qs = case_filter_apply(base, dataclasses.replace(f, category=None), now=now)
     by_month_qs = case_filter_apply(base, dataclasses.replace(f, since=None, until=None), now=now)
 
+    # The bars show the chosen metric: the median (the one aggregate that sorts) only for it.
+    median = request.metric == "median_days_to_close"
+
     def count():
         return (
-            metrics.figures(by_category_qs, group="category", now=now),
-            metrics.figures(by_month_qs, group="month", now=now),
+            metrics.figures(by_category_qs, group="category", now=now, median=median),
+            metrics.figures(by_month_qs, group="month", now=now, median=median),
         )
 
-    (by_category, by_month), _as_of = _cached(officer, "charts", request, count)
+    kind = "charts-median" if median else "charts"
+    (by_category, by_month), _as_of = _cached(officer, kind, request, count)
     categories = Category.objects.filter(parent__isnull=True).order_by("sort_order", "code")
     category_rows = []
     for cat in categories:

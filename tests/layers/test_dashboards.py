@@ -121,6 +121,13 @@ def test_charts_leave_out_their_own_filter_and_follow_a_picked_area():
     assert sum(r["complaints"] for r in charts["month"]) == 2
     picked = sel.breakdowns(officer=central, request=request("parent=49&area=4902"), area=area)
     assert sum(r["complaints"] for r in picked["category"]) == 2
+    # The bars show the chosen metric: the median only when it is the one chosen.
+    assert by_key["land"]["median_days_to_close"] is None
+    charts = sel.breakdowns(
+        officer=central, request=request("parent=49&metric=median_days_to_close"), area=area
+    )
+    land = next(r for r in charts["category"] if r["key"] == "land")
+    assert land["value"] == 4.0  # closed after 4, 8 and 1 days
     # The tiles follow the picked area too; the map and the table still show every area.
     data = figures(central, "parent=4901&area=490101")
     assert data["total"]["complaints"] == 3 and data["total"]["overdue"] == 1

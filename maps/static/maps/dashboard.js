@@ -339,6 +339,11 @@
   }
 
   form.addEventListener("change", function () { refresh(); });
+  document.getElementById("f-metric").addEventListener("change", function () { refresh(); });
+  // On a phone the filters fold away under their summary: the map comes first.
+  if (window.matchMedia("(max-width: 600px)").matches) {
+    document.getElementById("dash-filter-box").removeAttribute("open");
+  }
   form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
   document.getElementById("dash-table").addEventListener("click", function (e) {
     var code = e.target.getAttribute && e.target.getAttribute("data-pick");

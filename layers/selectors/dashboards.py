@@ -37,7 +37,7 @@ from boundaries.shapes import CHILD_LEVEL
 from layers import classify, metrics, policy
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.inputs import choice_value
-from layers.models import Category, Role, Status
+from layers.models import Category, Role
 from layers.selectors.filters import CaseFilter, case_filter_apply, case_filter_from_params
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 
@@ -537,6 +537,3 @@ def _shape_nested(viewer, value):
     if isinstance(value, list):
         return [_shape_nested(viewer, v) for v in value]
     return value
-
-
-STATUS_CHOICES = Status.choices

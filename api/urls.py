@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import boundaries, cases, categories, duplicates, geojson, team
+from api import boundaries, cases, categories, duplicates, geojson, stats, team
 
 app_name = "api"
 
@@ -40,4 +40,12 @@ urlpatterns: list = [
     path("people/matches/", duplicates.PersonMatchView.as_view(), name="people-matches"),
     path("cases/<str:tracking_no>/actions/", cases.CaseActionView.as_view(), name="case-actions"),
     path("team/cases.geojson", team.TeamCasesMapView.as_view(), name="team-cases-map"),
+    # The dashboards' data (layers.selectors.dashboards, boundaries.shapes).
+    path("stats/areas.geojson", stats.AreasGeoJSONView.as_view(), name="stats-areas"),
+    path("stats/figures.json", stats.FiguresView.as_view(), name="stats-figures"),
+    path(
+        "stats/shapes/<str:version>/<str:parent>.topojson",
+        stats.ShapesView.as_view(),
+        name="stats-shapes",
+    ),
 ]

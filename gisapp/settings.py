@@ -330,6 +330,9 @@ MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
 # Complaint points drawn on a province map (the most recent first); the page says how many
 # it left out and links the full GeoJSON export.
 MAP_MAX_POINTS = env_int("MAP_MAX_POINTS", 5000)
+# The dashboards keep an area's grouped figures this long (per process, Django's cache), so that
+# changing the metric or going back and forth costs no query; 0 = always count afresh.
+DASHBOARD_FIGURES_CACHE_SECONDS = env_int("DASHBOARD_FIGURES_CACHE_SECONDS", 300)
 
 # Attachments on a case: photos and scanned documents.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -78,7 +78,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # (a column of an export), ``area`` (a boundary look-up), ``boundary``/``boundaries`` (an area
 # of /api/boundaries/<level>/), ``category``/``categories`` (the category tree), ``error`` (an
 # error body), ``notification`` (what an in-app notification or e-mail says about a case),
-# ``stats`` (a figure of a statistics page), ``report`` (a column of the monthly report),
+# ``stats`` (a figure of a statistics page or a dashboard), ``report`` (a column of the monthly
+# report),
 # ``duplicate`` (a suggested duplicate by place), ``person_match`` (another case of the same
 # person).
 FIELD_CLASSES: dict[str, str] = {
@@ -323,6 +324,61 @@ FIELD_CLASSES: dict[str, str] = {
     "notification.district": PUBLIC,
     "notification.team": PUBLIC,
     "notification.url": PUBLIC,
+    # --- the dashboards' area figures (/api/stats/…): aggregates by area, no case in them.
+    # Codes, names, populations and the page's own words are public; the counts and what is
+    # read from them (shares, medians, rates, classes and their bounds) are officers' working
+    # data: small counts are fine for officers, and an open-data release decides its own
+    # thresholds.
+    **{
+        f"stats.{key}": PUBLIC
+        for key in (
+            "code",
+            "name_th",
+            "name_en",
+            "population",
+            "parent",
+            "level",
+            "child_level",
+            "metric",
+            "metric_label",
+            "area",
+            "target",
+            "as_of",
+            "method",
+            "inclusive",
+            "center",
+            "color",
+            "no_data_color",
+            "no_data_label",
+            "key",
+            "selected",
+        )
+    },
+    **{
+        f"stats.{key}": CASE
+        for key in (
+            "complaints",
+            "closed",
+            "share_closed",
+            "on_target",
+            "open_backlog",
+            "overdue",
+            "median_days_to_close",
+            "per_10k",
+            "value",
+            "class",
+            "classes",
+            "intervals",
+            "low",
+            "high",
+            "label",
+            "total",
+            "areas",
+            "charts",
+            "category",
+            "month",
+        )
+    },
     # --- statistics pages (``data-field="stats.…"``) and the monthly report's columns -------
     # Counts, shares, days and area names: aggregates of areas, never a case or a person.
     # Officers' working data (small counts in a small area are not for the public).

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from maps import views
 from maps.views import accounts
 from maps.views import cases as case_views
+from maps.views import dashboards as dashboard_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
 from maps.views import statistics as statistics_views
@@ -21,6 +22,10 @@ urlpatterns = [
         statistics_views.monthly_report,
         name="monthly_report",
     ),
+    # Choropleth dashboards: the viewer's own level, and an area's (2/4 digits; 6 opens the
+    # district with the sub-district picked).
+    path("dashboards/", dashboard_views.dashboard_home, name="dashboards"),
+    path("dashboards/<str:code>/", dashboard_views.dashboard, name="dashboard"),
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
     path("cases/new/", intake_views.intake_new, name="intake_new"),
     path("cases/new/done/<str:tracking_no>/", intake_views.intake_done, name="intake_done"),

@@ -25,6 +25,8 @@ SECOND_PROVINCE = "48"
 # Tests change and roll back the boundaries all the time: every look-up asks PostGIS whether
 # the lookup table changed (production asks every few seconds; test_point_index covers that).
 settings.BOUNDARIES_LOOKUP_RECHECK_SECONDS = 0
+# Tests count cases they have just made: the dashboards' figures are counted afresh.
+settings.DASHBOARD_FIGURES_CACHE_SECONDS = 0
 
 
 def load_test_boundaries():

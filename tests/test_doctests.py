@@ -6,6 +6,7 @@ import pytest
 
 import gisapp.env
 import layers.charts
+import layers.classify
 import layers.demo.duplicates
 import layers.identity
 import layers.selectors.duplicates
@@ -20,6 +21,7 @@ import layers.validators
         layers.validators,
         layers.thaidate,
         layers.charts,
+        layers.classify,
         gisapp.env,
         layers.thaitext,
         layers.identity,

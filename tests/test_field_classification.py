@@ -261,6 +261,15 @@ def walk(value, shape: Shape, namespace: str, path: str, found: list):
             )
 
 
+STATS = Shape(
+    "stats",
+    tuple(
+        (key, "stats")
+        for key in ("classes", "intervals", "total", "areas", "charts", "category", "month")
+    ),
+)
+
+
 def json_responses(world: World, role: str):
     """(label, response, shape) for every JSON endpoint, as this role calls it."""
     client = client_for(world, role)
@@ -319,6 +328,13 @@ def json_responses(world: World, role: str):
         "people",
         client.get(f"/api/people/matches/?citizen_id={busy.complainant_citizen_id}&name=x"),
         Shape("page", (("results", "person_match"),)),
+    )
+    # The dashboards' figures (a 403 for the roles without a dashboard of 49).
+    yield "stats-figures", client.get("/api/stats/figures.json?parent=49"), STATS
+    yield (
+        "stats-areas",
+        client.get("/api/stats/areas.geojson?parent=4901&metric=share_closed"),
+        Shape(STATS.top, STATS.nested, True),
     )
     # Errors have fields too.
     yield "error-400", client.get("/api/cases/?status=lost"), Shape("error")

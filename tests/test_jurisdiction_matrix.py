@@ -508,8 +508,13 @@ URL_CLASSES = {
     # A point in the query: candidates nationwide, outside the area shown with fewer fields.
     "api:cases-duplicates": AREA,
     "api:cases-geojson": AREA,
+    "dashboard": AREA,
+    "api:stats-areas": AREA,
+    "api:stats-figures": AREA,
+    "api:stats-shapes": AREA,
     # (c) own data
     "home": OWN,
+    "dashboards": OWN,
     "profile": OWN,
     "password_change": OWN,
     "password_change_done": OWN,
@@ -802,6 +807,11 @@ AREA_VARIANTS = {
     "api:boundaries-lookup": ["4902", "48"],
     # The intake check at the points of cases in and out of each officer's area.
     "api:cases-duplicates": ["490101", "4902", "48"],
+    # Dashboards: the country, both provinces, a district inside and one beside the officers'.
+    "dashboard": ["49", "48", "4901", "4902"],
+    "api:stats-areas": ["", "49", "48", "4901", "4902"],
+    "api:stats-figures": ["", "49", "48", "4901", "4902"],
+    "api:stats-shapes": ["", "49", "48", "4901"],
     "registration_list": ["pending"],
     "lockout_list": ["all"],
     "statistics_area": ["49", "4901", "4902", "48"],
@@ -830,7 +840,29 @@ def _area_request(name: str, variant: str) -> str:
     if name == "monthly_report":
         month = Month.of(timezone.now()).previous().be_code
         return reverse(name, kwargs={"province": variant, "month": month, "fmt": "csv"})
+    if name == "dashboard":
+        return reverse(name, args=[variant])
+    if name == "api:stats-shapes":
+        from api.stats import shapes_url
+
+        return shapes_url(variant)
+    if name in ("api:stats-areas", "api:stats-figures"):
+        return f"{reverse(name)}?parent={variant}"
     return f"{reverse(name)}?{variant}"
+
+
+# Roles with a dashboard: all but the sub-district team member (layers.selectors.dashboards).
+DASHBOARD_ROLES = set(Role.values) - {Role.TEAM_MEMBER}
+
+
+def opens_dashboard(who: Who, code: str) -> bool:
+    """The viewer's own level and below: the country for the country roles, else the area of
+    their role (a province, or a district for the district roles and the matrix's analyst)."""
+    if who.role not in DASHBOARD_ROLES:
+        return False
+    if who.role in COUNTRY:
+        return True
+    return code.startswith(who.district or who.province)
 
 
 def opens_statistics(who: Who, code: str) -> bool:
@@ -879,6 +911,7 @@ def test_area_bound(world, who_key, name, variant):
 
     if who.role is None and name not in ("registration_list", "lockout_list"):
         return refused()
+    dashboards = ("dashboard", "api:stats-areas", "api:stats-figures", "api:stats-shapes")
     if name not in (
         "province_map",
         "api:complaints_geojson",
@@ -886,6 +919,7 @@ def test_area_bound(world, who_key, name, variant):
         "lockout_list",
         "statistics_area",
         "monthly_report",
+        *dashboards,
     ):
         assert response.status_code == 200, (label, response.status_code)
     if name in FILTERED_LISTS:
@@ -941,6 +975,15 @@ def test_area_bound(world, who_key, name, variant):
             key = keys_of(world, [row["tracking_no"]]).pop()
             assert row["visible"] is sees(who, SPEC[key]), label
         assert_matches_outside_show_only_allowed_fields(who, body, label)
+    elif name in dashboards:
+        if not opens_dashboard(who, variant):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        assert not numbers_in(world, body), label  # figures by area, never a case
+        if name in ("api:stats-areas", "api:stats-figures"):
+            # Every case of the area, whoever asks (the viewer covers all of it).
+            expected = len([k for k, spec in SPEC.items() if spec.area.startswith(variant)])
+            assert response.json()["total"]["complaints"] == expected, label
     elif name == "api:boundaries-lookup":
         assert response.status_code == 200, (label, response.status_code)
         assert response.json()["subdistrict_code"] == _subdistrict(variant).code, label
@@ -1046,6 +1089,7 @@ def logged_in(who: Who) -> bool:
 
 OWN_PAGES = {
     "home": Own(api=False, gate=logged_in),
+    "dashboards": Own(api=False, gate=lambda who: who.role in DASHBOARD_ROLES),
     "profile": Own(api=False, gate=logged_in),
     "password_change": Own(api=False, gate=logged_in),
     "password_change_done": Own(api=False, gate=logged_in),

@@ -210,6 +210,14 @@ class Complaint(models.Model):
             models.Index(fields=["province", "received_at"], name="complaint_prov_recv"),
             models.Index(fields=["district", "received_at"], name="complaint_dist_recv"),
             models.Index(fields=["subdistrict", "status"], name="complaint_subd_status"),
+            # The dashboards' and statistics' figures (layers.metrics) by area: everything the
+            # aggregates and their filters read, so that PostgreSQL answers from the index
+            # alone (an index-only scan) instead of visiting the wide rows.
+            models.Index(
+                fields=["province", "district", "subdistrict"],
+                include=["status", "category", "channel", "received_at", "closed_at", "due_at"],
+                name="complaint_figures",
+            ),
             # Backlog and overdue lists per team / district, oldest first: open cases only.
             models.Index(
                 fields=["assigned_team", "received_at"],

@@ -7,6 +7,7 @@ role go behind ``nav.<flag>`` in ``_nav.html``.
 from django import template
 
 from layers.policy import may_record
+from layers.selectors.dashboards import has_dashboard
 from layers.selectors.lockouts import officer_may_unlock_accounts
 from layers.selectors.officers import registration_approver_areas
 from layers.selectors.scope import (
@@ -38,4 +39,5 @@ def officer_nav(user):
         "unlocker": officer_may_unlock_accounts(user),
         "staff": user.is_staff,
         "may_record": may_record(user),
+        "dashboard": has_dashboard(user),
     }

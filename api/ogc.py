@@ -19,7 +19,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -55,12 +55,10 @@ def ogc_exception_handler(exc, context):
     return response
 
 
-class FirstRendererNegotiation(BaseContentNegotiation):
-    """These views build their own responses (GeoJSON, text sequences) and read Accept
-    themselves; DRF's negotiation would refuse ``Accept: application/geo+json`` with a 406."""
-
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+class FirstRendererNegotiation(DefaultContentNegotiation):
+    """These views build their own responses (GeoJSON, text sequences, XML) and read Accept
+    themselves; DRF's negotiation would refuse ``Accept: application/geo+json`` with a 406.
+    Bodies are parsed as DRF parses them (by their Content-Type)."""
 
     def select_renderer(self, request, renderers, format_suffix=None):
         return renderers[0], renderers[0].media_type

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("ogc/", include("api.ogc_urls")),
+    path("open311/", include("api.open311_urls")),
     path("", include("maps.urls")),
 ]
 

@@ -8,6 +8,14 @@ from layers.models.complaints import (
     Status,
     TrackingCounter,
 )
+from layers.models.exchange import (
+    CaseEvent,
+    DeliveryStatus,
+    Partner,
+    PartnerSubmission,
+    WebhookDelivery,
+    WebhookSubscriber,
+)
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -30,16 +38,20 @@ __all__ = [
     "OPEN_STATUSES",
     "Attachment",
     "AttachmentKind",
+    "CaseEvent",
     "CaseNote",
     "Category",
     "Channel",
     "CloseResult",
     "Complaint",
     "ComplaintHistory",
+    "DeliveryStatus",
     "ForwardTarget",
     "HistoryKind",
     "Notification",
     "Officer",
+    "Partner",
+    "PartnerSubmission",
     "PasswordResetAttempt",
     "PermissionLevel",
     "RegistrationRequest",
@@ -49,4 +61,6 @@ __all__ = [
     "Team",
     "TeamMembership",
     "TrackingCounter",
+    "WebhookDelivery",
+    "WebhookSubscriber",
 ]

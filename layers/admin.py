@@ -348,3 +348,7 @@ class RegistrationRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("name"))
     def name(self, obj):
         return f"{obj.title}{obj.first_name} {obj.last_name}"
+
+
+# The systems that exchange cases with ours (Open311 partners, webhooks): their own module.
+from layers import admin_exchange  # noqa: E402, F401

@@ -228,6 +228,8 @@ FIELD_CLASSES: dict[str, str] = {
     "error.status": PUBLIC,
     "error.version": PUBLIC,
     "error.wait_seconds": PUBLIC,
+    # OGC API – Features' exception body calls the message "description".
+    "error.description": PUBLIC,
     # --- a boundary look-up (administrative boundaries are public data) ----------------------
     **{
         f"area.{key}": PUBLIC

@@ -507,3 +507,32 @@ def test_methods_other_than_get_and_post_are_refused(world):
     response = Client().delete(f"{V2}/requests.json?api_key={world['key49']}")
     assert_errors(response, 405)
     assert "GET" in response["Allow"] and "POST" in response["Allow"]
+
+
+# --- The admin ----------------------------------------------------------------------------------
+
+
+def test_the_admin_registers_a_partner_and_shows_its_key_once(world):
+    admin = make_officer(Role.ADMIN, is_staff=True, is_superuser=True)
+    client = officer_client(admin)
+    response = client.post(
+        "/admin/layers/partner/add/",
+        {"name": "ระบบอำเภอเมือง", "whole_country": "on", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    text = response.content.decode()
+    key = text.split('<code class="issued-secret">')[1].split("</code>")[0]
+    partner = Partner.objects.get(name="ระบบอำเภอเมือง")
+    assert key.startswith(partner.key_prefix + ".") and key not in partner.key_hash
+    assert Client().get(LIST, {"api_key": key}).status_code == 200
+    listing = client.get("/admin/layers/partner/").content.decode()
+    assert key not in listing and partner.key_prefix in listing
+    page = client.get(f"/admin/layers/partner/{partner.pk}/change/").content.decode()
+    assert key not in page and partner.key_hash not in page
+    # Revoked from the list's action: the key stops working.
+    client.post(
+        "/admin/layers/partner/",
+        {"action": "revoke_key", "_selected_action": [str(partner.pk)]},
+    )
+    assert_errors(Client().get(LIST, {"api_key": key}), 403)

@@ -315,3 +315,29 @@ def test_the_admin_lists_deliveries_and_sends_given_up_ones_again(receiver, run_
     run_jobs()
     row.refresh_from_db()
     assert row.status == DeliveryStatus.DELIVERED
+
+
+def test_the_admin_registers_a_subscriber_and_shows_its_secret_once(receiver, run_jobs):
+    receiver.start()
+    admin = make_officer(Role.ADMIN, is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    response = client.post(
+        "/admin/layers/webhooksubscriber/add/",
+        {
+            "name": "ระบบจังหวัด",
+            "url": receiver.url,
+            "events": ["case.created"],
+            "whole_country": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    secret = response.content.decode().split('<code class="issued-secret">')[1].split("</code>")[0]
+    subscriber = WebhookSubscriber.objects.get(name="ระบบจังหวัด")
+    assert subscriber.events == ["case.created"] and secret not in subscriber.secret_sealed
+    make_complaint(created_by=make_officer(Role.DISTRICT_OFFICER, district="4901"))
+    run_jobs()
+    ((headers, body),) = receiver.received
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert headers[SIGNATURE_HEADER] == f"sha256={expected}"

@@ -16,6 +16,7 @@ and ``layers.services.open311``.
 from __future__ import annotations
 
 import json
+import re
 from xml.etree import ElementTree
 
 from django.conf import settings
@@ -55,6 +56,9 @@ _ITEM_NAMES = {
 }
 
 
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _fill(element, value) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
@@ -66,7 +70,8 @@ def _fill(element, value) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        # XML 1.0 cannot carry most control characters (a typed description may hold them).
+        element.text = _XML_ILLEGAL.sub("", str(value))
 
 
 def to_xml(root: str, value) -> str:

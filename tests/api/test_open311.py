@@ -536,3 +536,11 @@ def test_the_admin_registers_a_partner_and_shows_its_key_once(world):
         {"action": "revoke_key", "_selected_action": [str(partner.pk)]},
     )
     assert_errors(Client().get(LIST, {"api_key": key}), 403)
+
+
+def test_xml_drops_control_characters_that_xml_cannot_carry(world):
+    desk = world["desk"]
+    case = make_complaint(created_by=desk, description="bell\x07 and tab\t kept")
+    response = officer_client(desk).get(f"{V2}/requests/{case.tracking_no}.xml")
+    root = ElementTree.fromstring(response.content)  # parses: no illegal character left
+    assert root.find("request/description").text == "bell and tab\t kept"

@@ -28,9 +28,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -44,7 +46,11 @@ from layers.selectors.filters import (
     CaseFilter,
     case_filter_from_params,
 )
-from layers.selectors.mapdata import complaint_feature, complaint_public_rows
+from layers.selectors.mapdata import (
+    COORDINATE_PRECISION,
+    PUBLIC_FIELDS,
+    complaint_public_rows,
+)
 from layers.selectors.scope import jurisdiction_for
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -264,6 +270,56 @@ def _require_area(officer) -> None:
         raise Forbidden(_("Your account has no role with an area yet."))
 
 
+# The properties of a complaint feature: the export's columns (``PUBLIC_FIELDS``), as
+# ``complaint_feature`` lays them out, the point being the geometry.
+_PROPERTIES = ("tracking_no", *(n for n in PUBLIC_FIELDS if n not in ("lon", "lat", "tracking_no")))
+_TIMES = ("received_at", "closed_at")
+
+
+def _local_iso_sql(column: str) -> str:
+    """SQL for ISO 8601 text of a timestamptz in the project's time zone with that instant's
+    offset (``2025-01-10T09:00:00.000000+07:00``), the zone given as a parameter. The
+    session's time zone is left alone: Django reads timestamps on the same connection."""
+    local = f"({column} AT TIME ZONE %s)"
+    offset = f"extract(epoch FROM {local} - ({column} AT TIME ZONE 'UTC'))::int"
+    return (
+        f"""to_char({local}, 'YYYY-MM-DD"T"HH24:MI:SS.US') || """
+        f"CASE WHEN {offset} < 0 THEN '-' ELSE '+' END || "
+        f"lpad((abs({offset}) / 3600)::text, 2, '0') || ':' || "
+        # %% is a literal % in a query with parameters.
+        f"lpad((abs({offset}) %% 3600 / 60)::text, 2, '0')"
+    )
+
+
+def _property_sql(name: str) -> str:
+    return _local_iso_sql(f"s.{name}") if name in _TIMES else f"s.{name}"
+
+
+_FEATURE_SQL = (
+    "SELECT s.tracking_no, json_build_object("
+    "'type', 'Feature', 'id', s.tracking_no, "
+    "'geometry', json_build_object('type', 'Point', 'coordinates', json_build_array("
+    f"round(s.lon::numeric, {COORDINATE_PRECISION})::float8, "
+    f"round(s.lat::numeric, {COORDINATE_PRECISION})::float8)), "
+    "'properties', json_build_object("
+    + ", ".join(f"'{name}', {_property_sql(name)}" for name in _PROPERTIES)
+    + "))::text FROM ({rows}) s ORDER BY s.tracking_no"
+)
+# The time zone parameters of the SELECT list, before the row query's own parameters.
+_FEATURE_SQL_ZONES = _FEATURE_SQL.split("FROM ({rows})")[0].count("%s")
+
+
+def _feature_texts(rows) -> list[tuple[str, str]]:
+    """(tracking number, Feature as JSON text) of a queryset of ``complaint_public_rows``,
+    written by PostgreSQL: no row becomes a Python dict or datetime (a page of 1,000 in a few
+    milliseconds of SQL instead of tens of milliseconds of Python)."""
+    sql, params = rows.query.sql_with_params()
+    zones = [settings.TIME_ZONE] * _FEATURE_SQL_ZONES
+    with connection.cursor() as cursor:
+        cursor.execute(_FEATURE_SQL.format(rows=sql), [*zones, *params])
+        return cursor.fetchall()
+
+
 def complaint_items(*, officer, query: ItemsQuery) -> ItemsPage:
     """A page of the officer's complaints (the export's columns), ordered by tracking number."""
     _require_area(officer)
@@ -271,24 +327,24 @@ def complaint_items(*, officer, query: ItemsQuery) -> ItemsPage:
     matched = _bounded_count(rows)
     if query.cursor:
         rows = rows.filter(tracking_no__gt=query.cursor)
-    rows = list(rows.order_by("tracking_no")[query.offset : query.offset + query.limit + 1])
-    more = len(rows) > query.limit
-    rows = rows[: query.limit]
-    features = [_dumps(complaint_feature(row)) for row in rows]
-    return ItemsPage(features, rows[-1]["tracking_no"] if more else None, matched)
+    page = _feature_texts(
+        rows.order_by("tracking_no")[query.offset : query.offset + query.limit + 1]
+    )
+    more = len(page) > query.limit
+    page = page[: query.limit]
+    return ItemsPage([text for _, text in page], page[-1][0] if more else None, matched)
 
 
 def complaint_item(*, officer, tracking_no: str) -> str:
     """One complaint of the officer's jurisdiction as a Feature (NotFound outside it)."""
     _require_area(officer)
-    row = (
-        complaint_public_rows(officer=officer, filters=CaseFilter())
-        .filter(tracking_no=tracking_no[:40])
-        .first()
+    rows = complaint_public_rows(officer=officer, filters=CaseFilter()).filter(
+        tracking_no=tracking_no[:40]
     )
-    if row is None:
+    found = _feature_texts(rows)
+    if not found:
         raise NotFound(_("No such complaint in your jurisdiction."))
-    return _dumps(complaint_feature(row))
+    return found[0][1]
 
 
 def _boundary_rows(collection: Collection, filters: CaseFilter):

@@ -16,7 +16,8 @@ from django.utils import timezone
 from boundaries.models import District, Subdistrict
 from layers.models import Complaint, Role
 from layers.selectors import ogc
-from layers.selectors.mapdata import PUBLIC_FIELDS
+from layers.selectors.filters import CaseFilter
+from layers.selectors.mapdata import PUBLIC_FIELDS, complaint_feature, complaint_public_rows
 from layers.services import workflow as wf
 from tests.factories import make_complaint, make_officer
 from tests.module_data import module_data
@@ -423,3 +424,25 @@ def test_the_received_filter_bounds_match_the_database(world):
     later = (case.received_at + timedelta(seconds=1)).isoformat()
     body = client_for(world["desk"]).get(ITEMS, {"datetime": f"{later}/.."}).json()
     assert case.tracking_no not in numbers(body)
+
+
+def test_features_written_in_sql_equal_the_exports_features(world):
+    """The page's SQL-built features carry the GeoJSON export's columns and values
+    (``complaint_feature``), dates as the same instants in Bangkok time."""
+    officer = world["central"]
+    body = client_for(officer).get(ITEMS).json()
+    rows = complaint_public_rows(officer=officer, filters=CaseFilter())
+    expected = {row["tracking_no"]: complaint_feature(row) for row in rows}
+    assert len(body["features"]) == len(expected)
+    for feature in body["features"]:
+        export = expected[feature["id"]]
+        assert feature["geometry"] == export["geometry"]
+        assert list(feature["properties"]) == list(export["properties"])
+        for name, value in feature["properties"].items():
+            if name in ("received_at", "closed_at") and value is not None:
+                assert value.endswith("+07:00")
+                assert datetime.fromisoformat(value) == datetime.fromisoformat(
+                    export["properties"][name]
+                )
+            else:
+                assert value == export["properties"][name], name

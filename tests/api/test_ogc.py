@@ -446,3 +446,16 @@ def test_features_written_in_sql_equal_the_exports_features(world):
                 )
             else:
                 assert value == export["properties"][name], name
+
+
+def test_what_fails_before_a_view_is_json_too(db, settings):
+    client = Client()
+    response = client.get("/ogc/collections/complaints/itemz")
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    response = client.get("/ogc/collections?x=%00")
+    assert response.status_code == 400 and response.json()["code"] == "nul_character"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        "/open311/v2/requests.json", {"description": "ก" * 2048}, content_type="application/json"
+    )
+    assert response.status_code == 413 and response.json()["code"] == "too_large"

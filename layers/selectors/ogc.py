@@ -56,6 +56,8 @@ from layers.selectors.scope import jurisdiction_for
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
+# Deeper than this, an offset costs seconds (it reads every row it skips): the cursor does not.
+MAX_OFFSET = 10_000_000
 # numberMatched is given exactly up to this many matches, and left out above.
 COUNT_EXACT_UP_TO = 10_000
 # Thailand, for the extent of a collection when no boundary is loaded yet.
@@ -215,6 +217,11 @@ def items_query_from_params(collection: Collection, params: Mapping) -> ItemsQue
             )
         except InvalidInput as exc:
             errors.update({k: v[0] for k, v in exc.fields.items()})
+        else:
+            if offset > MAX_OFFSET:
+                errors["offset"] = _(
+                    "offset is at most %(max)d: follow the next links (their cursor) instead."
+                ) % {"max": MAX_OFFSET}
     cursor = single.get("cursor")
     if cursor is not None:
         if "offset" in single:

@@ -48,6 +48,7 @@ PAGE_SIZE_DEFAULT = 100
 PAGE_SIZE_MAX = 1000
 DEFAULT_DAYS = 90
 MAX_REQUEST_IDS = 100
+MAX_PAGE = 100_000
 
 # Parameters of GET requests: the specification's, our paging, and area codes.
 LIST_FILTERS = ("province", "district", "subdistrict", "start_date", "end_date")
@@ -362,6 +363,8 @@ def requests_list(*, reader: Reader, params: Mapping) -> RequestsPage:
                 "Unknown service_code %(codes)s: GET services lists them."
             ) % {"codes": ", ".join(unknown)[:60]}
     page = _whole(raw["page"], "page", 1, errors)
+    if page > MAX_PAGE:
+        errors["page"] = _("page is at most %(max)d: narrow the dates instead.") % {"max": MAX_PAGE}
     page_size = _whole(raw["page_size"], "page_size", PAGE_SIZE_DEFAULT, errors)
     if page_size > PAGE_SIZE_MAX:
         errors["page_size"] = _("page_size is at most %(max)d.") % {"max": PAGE_SIZE_MAX}

@@ -135,6 +135,8 @@ def _read(data: Mapping) -> tuple[dict, dict, dict]:
     params: dict = {}
     attributes: dict = {}
     errors: dict = {}
+    if not hasattr(data, "keys"):
+        raise InvalidInput(_("Send the request as a form (or a JSON object) of its parameters."))
     for key in data.keys():
         values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
         if key.startswith("attribute[") and key.endswith("]"):
@@ -143,7 +145,10 @@ def _read(data: Mapping) -> tuple[dict, dict, dict]:
                 errors[key[:60]] = _("Each attribute takes one value.")
                 continue
             attributes[code] = values[0]
-        elif key == "attribute" and len(values) == 1 and isinstance(values[0], dict):
+        elif key == "attribute":
+            if len(values) != 1 or not isinstance(values[0], dict):
+                errors[key] = _("attribute is an object of the service's attribute codes.")
+                continue
             attributes.update(values[0])
         elif key in FIELDS:
             if len(values) != 1:

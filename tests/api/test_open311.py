@@ -353,6 +353,7 @@ def test_page_and_page_size_with_link_headers(world):
         ({"page_size": "1001"}, "page_size"),
         ({"page_size": "0"}, "page_size"),
         ({"page": "-1"}, "page"),
+        ({"page": "100000000000000000000"}, "page"),
         ({"province": "99"}, "province"),
         ({"service_request_id": "drop table"}, "service_request_id"),
         ({"colour": "red"}, "params"),
@@ -501,6 +502,18 @@ def test_a_json_body_works_too(world):
     assert response.status_code == 200, response.content
     case = Complaint.objects.get(tracking_no=response.json()[0]["service_request_id"])
     assert case.subcategory_text == "คำร้อง"
+
+
+@pytest.mark.parametrize(
+    "body", [[1, 2], "text", {"attribute": ["a"]}, {"attribute": "x", "service_code": "other"}]
+)
+def test_a_json_body_that_is_not_an_object_of_parameters_is_a_400(world, body):
+    response = Client().post(
+        f"{V2}/requests.json?api_key={world['key49']}",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert_errors(response, 400)
 
 
 def test_methods_other_than_get_and_post_are_refused(world):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import QuerySet
@@ -278,16 +278,20 @@ def rfc3339_instant(value: str, name: str, *, end_of_day: bool = False) -> datet
         if _FULL_DATE.fullmatch(text):
             day = date.fromisoformat(text)
             if end_of_day:
-                return _day_start(day + timedelta(days=1)) - timedelta(microseconds=1)
-            return _day_start(day)
-        match = _RFC3339.fullmatch(text)
-        if match is None:
-            raise ValueError
-        day, clock, fraction, offset = match.groups()
-        offset = "+00:00" if offset in ("Z", "z") else offset
-        # Python keeps microseconds: a longer fraction is cut, not refused.
-        return datetime.fromisoformat(f"{day}T{clock}{(fraction or '')[:7]}{offset}")
-    except ValueError:
+                instant = _day_start(day + timedelta(days=1)) - timedelta(microseconds=1)
+            else:
+                instant = _day_start(day)
+        else:
+            match = _RFC3339.fullmatch(text)
+            if match is None:
+                raise ValueError
+            day, clock, fraction, offset = match.groups()
+            offset = "+00:00" if offset in ("Z", "z") else offset
+            # Python keeps microseconds: a longer fraction is cut, not refused.
+            instant = datetime.fromisoformat(f"{day}T{clock}{(fraction or '')[:7]}{offset}")
+        instant.astimezone(UTC)  # the database compares in UTC: year 1 or 9999 may not fit
+        return instant
+    except (ValueError, OverflowError):
         raise InvalidInput(
             {
                 name: _(

@@ -308,6 +308,8 @@ def test_datetime_instants_and_intervals_with_open_ends(world):
         ("datetime=2025-01-01T00:00:00", "datetime"),  # no time zone
         ("datetime=yesterday", "datetime"),
         ("datetime=a/b/c", "datetime"),
+        ("datetime=0001-01-01T00:00:00%2B07:00", "datetime"),  # before year 1 in UTC
+        ("datetime=../9999-12-31", "datetime"),  # its last instant is past year 9999
         ("province=99", "province"),
         ("district=4999", "district"),
         ("subdistrict=12345", "subdistrict"),

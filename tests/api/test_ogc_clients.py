@@ -60,7 +60,7 @@ def test_gdal_lists_the_collections_and_copies_the_complaints_to_a_geopackage(da
         assert f": {layer} " in info.stdout or f": {layer}\n" in info.stdout, info.stdout
 
     out = tmp_path / "complaints.gpkg"
-    # Pages of 1,000, as newer GDAL asks by default (Debian's 3.6 asks for 10 unless told).
+    # Pages of 1,000, as GDAL 3.8 and later ask by default (Debian 12's 3.6 asks for 10).
     copy = gdal(
         "ogr2ogr",
         "-f",

@@ -165,6 +165,22 @@ class ApiAutoSchema(AutoSchema):
         return [parts[0].split(".")[0].split("{")[0] or "api"]
 
 
+class PartnerKeyScheme(OpenApiAuthenticationExtension):
+    """``api.open311.PartnerKeyAuthentication``: Open311's ``api_key`` of a registered partner
+    system, in the query string (or a POST's body)."""
+
+    target_class = "api.open311.PartnerKeyAuthentication"
+    name = "partnerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "query",
+            "name": "api_key",
+            "description": "An Open311 partner's key (registered by an administrator).",
+        }
+
+
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     """``api.authentication.ApiTokenAuthentication``: the key as ``Token <key>`` or
     ``Bearer <key>`` in the Authorization header."""

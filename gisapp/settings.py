@@ -191,6 +191,16 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     # aborted (the admin lists it, and its Retry Job action runs it again).
     "shutdown_graceful_timeout": env_int("WORKER_SHUTDOWN_GRACEFUL_TIMEOUT", 30),
 }
+# Webhooks to other systems (layers/services/webhooks.py): a failed delivery is retried this
+# many times after base**1, base**2, ... seconds (4 and 8: 4 s ... 18 h, about a day in all),
+# each attempt waiting at most WEBHOOK_TIMEOUT_SECONDS for the subscriber's answer.
+WEBHOOK_MAX_RETRIES = env_int("WEBHOOK_MAX_RETRIES", 8)
+WEBHOOK_RETRY_BACKOFF_SECONDS = env_int("WEBHOOK_RETRY_BACKOFF_SECONDS", 4)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Open311 GeoReport v2's discovery document (/open311/discovery.json): who to ask, and how a
+# partner system gets an api_key.
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+OPEN311_KEY_SERVICE = env_str("OPEN311_KEY_SERVICE", "")
 JOBS_KEEP_DAYS = env_int("JOBS_KEEP_DAYS", 7)
 JOBS_KEEP_FAILED_DAYS = env_int("JOBS_KEEP_FAILED_DAYS", 90)
 

@@ -7,6 +7,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("ogc/", include("api.ogc_urls")),
+    path("open311/", include("api.open311_urls")),
     path("", include("maps.urls")),
 ]
 

@@ -453,3 +453,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             api_token_revoke(token=token, by=request.user)
             revoked += 1
         self.message_user(request, _("%(n)d token(s) revoked.") % {"n": revoked})
+
+
+# The systems that exchange cases with ours (Open311 partners, webhooks): their own module.
+from layers import admin_exchange  # noqa: E402, F401

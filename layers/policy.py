@@ -81,7 +81,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # ``stats`` (a figure of a statistics page or a dashboard), ``report`` (a column of the monthly
 # report),
 # ``duplicate`` (a suggested duplicate by place), ``person_match`` (another case of the same
-# person).
+# person), ``open311*`` (Open311 GeoReport v2 requests, receipts, services and errors),
+# ``webhook`` (the body of a webhook).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -231,6 +232,8 @@ FIELD_CLASSES: dict[str, str] = {
     "error.status": PUBLIC,
     "error.version": PUBLIC,
     "error.wait_seconds": PUBLIC,
+    # OGC API – Features' exception body calls the message "description".
+    "error.description": PUBLIC,
     # --- a boundary look-up (administrative boundaries are public data) ----------------------
     **{
         f"area.{key}": PUBLIC
@@ -420,6 +423,102 @@ FIELD_CLASSES: dict[str, str] = {
             "median_days_to_close",
         )
     },
+    # --- a boundary feature (OGC API – Features collections; public geography) -------------
+    **{
+        f"boundary.{key}": PUBLIC
+        for key in (
+            "code",
+            "name_th",
+            "name_en",
+            "province_code",
+            "district_code",
+            "population",
+            "population_year",
+            "area_km2",
+            "geom_quality",
+        )
+    },
+    # --- Open311 GeoReport v2 (layers/selectors/open311.py): a service request ---------------
+    # Partners read it as PARTNER_VIEWER; an officer as their own viewer.
+    "open311.service_request_id": PUBLIC,  # the tracking number
+    "open311.status": PUBLIC,  # open / closed
+    # Written by the system from the status and the closing result: no one's words.
+    "open311.status_notes": PUBLIC,
+    "open311.service_code": PUBLIC,
+    "open311.service_name": PUBLIC,
+    "open311.description": FREE_TEXT,
+    # The office holding the case (a team, a district centre, the level it was forwarded to):
+    # working data, as the forwarding target is.
+    "open311.agency_responsible": CASE,
+    "open311.service_notice": PUBLIC,
+    "open311.requested_datetime": PUBLIC,
+    "open311.updated_datetime": PUBLIC,
+    "open311.expected_datetime": CASE,  # the due date
+    # The area's names (sub-district, district, province), never the typed place note.
+    "open311.address": PUBLIC,
+    "open311.address_id": PUBLIC,  # the sub-district code
+    "open311.zipcode": PUBLIC,
+    "open311.lat": CASE,
+    "open311.long": CASE,
+    "open311.media_url": ATTACHMENT,
+    # What POST requests answers, and GET tokens/<token>.
+    "open311receipt.service_request_id": PUBLIC,
+    "open311receipt.token": CASE,
+    "open311receipt.service_notice": PUBLIC,
+    "open311receipt.account_id": PUBLIC,
+    # Services (our categories), their definitions and attributes: public metadata.
+    **{
+        f"open311service.{key}": PUBLIC
+        for key in (
+            "service_code",
+            "service_name",
+            "description",
+            "metadata",
+            "type",
+            "keywords",
+            "group",
+            "attributes",
+        )
+    },
+    **{
+        f"open311attribute.{key}": PUBLIC
+        for key in (
+            "variable",
+            "code",
+            "datatype",
+            "required",
+            "datatype_description",
+            "order",
+            "description",
+            "values",
+            "key",
+            "name",
+        )
+    },
+    "open311error.code": PUBLIC,
+    "open311error.description": PUBLIC,
+    # --- a webhook's body (layers/services/webhooks.py), shaped as WEBHOOK_VIEWER -----------
+    "webhook.delivery_id": PUBLIC,
+    "webhook.event": PUBLIC,
+    "webhook.occurred_at": PUBLIC,
+    "webhook.tracking_no": PUBLIC,
+    "webhook.status": PUBLIC,
+    "webhook.version": CASE,
+    "webhook.category": PUBLIC,
+    "webhook.subcategory": PUBLIC,
+    "webhook.province": PUBLIC,
+    "webhook.district": PUBLIC,
+    "webhook.subdistrict": PUBLIC,
+    "webhook.team": CASE,
+    "webhook.team_name": PUBLIC,
+    "webhook.forwarded_to": CASE,
+    "webhook.close_result": PUBLIC,
+    "webhook.channel": CASE,
+    "webhook.received_at": PUBLIC,
+    "webhook.due_at": CASE,
+    "webhook.closed_at": PUBLIC,
+    "webhook.lat": CASE,
+    "webhook.lon": CASE,
 }
 
 # History values hold different things by kind of row. Those listed are codes or the names of
@@ -486,6 +585,11 @@ NOBODY = Viewer(frozenset(), "nobody")
 NOTIFICATION_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "notification")
 # What the monthly reports carry (files kept and sent on: aggregates of areas only).
 REPORT_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "report")
+# Other offices' systems (Open311 partners, webhook subscribers): the case's public and working
+# data of their areas, never a person, a free text, a file or an officer's name. They are
+# machines of other offices; what they store is out of our hands.
+PARTNER_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "partner")
+WEBHOOK_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "webhook")
 
 
 def viewer_for(officer) -> Viewer:

@@ -19,6 +19,7 @@ from procrastinate.contrib.django import app
 
 from layers.services.mail import MailTemporaryError, mail_deliver_now
 from layers.services.reports import month_end_run, month_report_job
+from layers.services.webhooks import WebhookNotDelivered, webhook_deliver_now
 
 MAIL_RETRY = RetryStrategy(
     # Waits of base**1, base**2, ... seconds: with 5 and 6 retries, 5 s, 25 s, 2 min, 10 min,
@@ -37,6 +38,25 @@ async def mail_deliver(
     """One e-mail, queued by ``layers.services.mail.mail_send``."""
     return await sync_to_async(mail_deliver_now, thread_sensitive=True)(
         message=message, reference=reference, officer=officer, team=team
+    )
+
+
+WEBHOOK_RETRY = RetryStrategy(
+    # Waits of base**1, base**2, ... seconds: with 4 and 8 retries, 4 s, 16 s, 1 min, 4 min,
+    # 17 min, 68 min, 4.6 h and 18 h: nine tries over about a day.
+    max_attempts=settings.WEBHOOK_MAX_RETRIES,
+    exponential_wait=settings.WEBHOOK_RETRY_BACKOFF_SECONDS,
+    retry_exceptions=[WebhookNotDelivered, OperationalError, InterfaceError],
+)
+
+
+@app.task(name="layers.webhook_deliver", queue="webhooks", retry=WEBHOOK_RETRY, pass_context=True)
+async def webhook_deliver(context: JobContext, *, delivery: str) -> bool:
+    """One webhook delivery, queued by ``layers.services.webhooks.case_event_record``; the last
+    attempt marks it given up when it fails (the admin lists it and can send it again)."""
+    last = context.job.attempts >= settings.WEBHOOK_MAX_RETRIES
+    return await sync_to_async(webhook_deliver_now, thread_sensitive=True)(
+        delivery=delivery, last_attempt=last
     )
 
 

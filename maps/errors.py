@@ -59,9 +59,15 @@ def _headings() -> dict[int, tuple[str, str]]:
     }
 
 
+# Addresses for programs answer JSON: the API, OGC API – Features and Open311 (their own views
+# answer their standards' error bodies; this covers what fails before a view: an unknown path,
+# an over-size body, a NUL character).
+JSON_PREFIXES = ("/api/", "/ogc/", "/open311/")
+
+
 def wants_json(request) -> bool:
     """API addresses answer JSON; pages answer a page."""
-    return request.path_info.startswith("/api/")
+    return request.path_info.startswith(JSON_PREFIXES)
 
 
 def error_response(request, failure: errors.ApplicationError):

@@ -209,6 +209,8 @@ ROLES = list(Role.values)
 # each key (lists of objects take the namespace of their items). GeoJSON's own members
 # (type, features, geometry, coordinates, id, properties) are structure, not fields.
 GEOJSON_MEMBERS = {"type", "features", "geometry", "coordinates", "id", "properties", "bbox"}
+# OGC API – Features' own members of a page (paging and links), structure too.
+GEOJSON_MEMBERS |= {"links", "timeStamp", "numberReturned", "numberMatched"}
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,33 @@ def json_responses(world: World, role: str):
         content_type="application/json",
     )
     yield "action-refused", response, Shape("error", (("current", "error"),))
+    # OGC API – Features: a page of complaints, one complaint, an error.
+    ogc = "/ogc/collections/complaints/items"
+    yield "ogc-items", client.get(f"{ogc}?province=49"), Shape("export", (), True)
+    yield "ogc-item", client.get(f"{ogc}/{busy.tracking_no}"), Shape("export", (), True)
+    yield "ogc-error", client.get(f"{ogc}?limit=0"), Shape("error")
+    # Open311 GeoReport v2: requests, one request, services, a definition, errors, a receipt.
+    v2 = "/open311/v2"
+    yield "open311-list", client.get(f"{v2}/requests.json"), Shape("open311")
+    yield "open311-one", client.get(f"{v2}/requests/{busy.tracking_no}.json"), Shape("open311")
+    yield "open311-services", client.get(f"{v2}/services.json"), Shape("open311service")
+    yield (
+        "open311-definition",
+        client.get(f"{v2}/services/other.json"),
+        Shape("open311service", (("attributes", "open311attribute"),)),
+    )
+    yield "open311-error", client.get(f"{v2}/requests.json?status=lost"), Shape("open311error")
+    filed = client.post(
+        f"{v2}/requests.json",
+        {
+            "service_code": "utilities-roads",
+            "lat": "16.5435",
+            "long": "104.7235",
+            "first_name": "MARK-open311-first_name-END",
+            "description": "MARK-open311-description-END",
+        },
+    )
+    yield "open311-receipt", filed, Shape("open311receipt")
 
 
 MATCHES = ("dup-check", "dup-check-48", "case-dups", "people")

@@ -45,6 +45,8 @@ from layers.models import (
     Attachment,
     Complaint,
     Notification,
+    Partner,
+    PartnerSubmission,
     PermissionLevel,
     RegistrationRequest,
     Role,
@@ -140,6 +142,10 @@ CASES = [
 ]
 SPEC = {c.key: c for c in CASES}
 CASE_KEYS = list(SPEC)
+
+
+def token_of(case_key: str) -> str:
+    return f"TOKEN-{case_key}"
 
 
 def description(case_key: str) -> str:
@@ -362,6 +368,12 @@ def build_world() -> World:
         )
         attachment.file.save("site.jpg", ContentFile(JPEG), save=True)
         cases[spec.key], attachments[spec.key] = case, attachment.pk
+    # Each case filed by a partner system too, so that Open311's tokens resolve to it.
+    partner = Partner.objects.create(name="matrix partner", whole_country=True)
+    PartnerSubmission.objects.bulk_create(
+        PartnerSubmission(partner=partner, complaint=case, token=token_of(key))
+        for key, case in cases.items()
+    )
     # One notification per officer, about a case they see (when there is one).
     for who in PRINCIPALS:
         if who.anonymous:
@@ -490,6 +502,9 @@ URL_CLASSES = {
     "intake_done": CASE,
     "api:case-detail": CASE,
     "api:case-duplicates": CASE,
+    "ogc:complaint-item": CASE,
+    "open311:request": CASE,
+    "open311:token": CASE,
     # (b) area-bound
     "province_map": AREA,
     "case_backlog": AREA,
@@ -512,6 +527,8 @@ URL_CLASSES = {
     "api:stats-areas": AREA,
     "api:stats-figures": AREA,
     "api:stats-shapes": AREA,
+    "ogc:complaint-items": AREA,
+    "open311:requests": AREA,
     # (c) own data
     "home": OWN,
     "dashboards": OWN,
@@ -542,6 +559,18 @@ URL_CLASSES = {
     "api:categories": PUBLIC,
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
+    # OGC API – Features' metadata and the boundaries; Open311's discovery and services.
+    "ogc:landing": PUBLIC,
+    "ogc:conformance": PUBLIC,
+    "ogc:collections": PUBLIC,
+    "ogc:collection": PUBLIC,
+    "ogc:queryables": PUBLIC,
+    "ogc:schema": PUBLIC,
+    "ogc:boundary-items": PUBLIC,
+    "ogc:boundary-item": PUBLIC,
+    "open311:discovery": PUBLIC,
+    "open311:services": PUBLIC,
+    "open311:service": PUBLIC,
     # (e) POST-only actions
     "case_action": POST_ONLY,
     "api:case-actions": POST_ONLY,
@@ -628,12 +657,21 @@ def _case_url(name: str, world: World, case_key: str) -> str:
     case = world.cases[case_key]
     if name == "case_attachment":
         return reverse(name, args=[case.tracking_no, world.attachments[case_key]])
+    if name == "open311:request":
+        return reverse(name, kwargs={"service_request_id": case.tracking_no, "fmt": "json"})
+    if name == "open311:token":
+        return reverse(name, kwargs={"token": token_of(case_key), "fmt": "json"})
     return reverse(name, args=[case.tracking_no])
 
 
 CASE_GETS = {
     "case_detail": CaseGet(api=False, gate=has_area),
     "api:case-detail": CaseGet(api=True, gate=has_area),
+    # GIS clients get the export's columns: never a description, whatever the role.
+    "ogc:complaint-item": CaseGet(api=True, gate=has_area, shows_description=False),
+    "open311:request": CaseGet(api=True, gate=has_area),
+    # A token resolves to the tracking number only.
+    "open311:token": CaseGet(api=True, gate=has_area, shows_description=False),
     "case_attachment": CaseGet(api=False, gate=sees_personal),
     "team_case": CaseGet(api=False, gate=is_team_member),
     # The receipt is found by author, not by area: a case pinned outside the recorder's
@@ -803,6 +841,15 @@ AREA_VARIANTS = {
         "district=4902",
         "subdistrict=490101",
     ],
+    "ogc:complaint-items": [
+        "province=49",
+        "province=48",
+        "district=4901",
+        "district=4902",
+        "subdistrict=490101",
+    ],
+    # Open311's list is scoped, and narrowed by area codes (no 403 for another area).
+    "open311:requests": ["all", "district=4901", "province=48"],
     # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
     "api:boundaries-lookup": ["4902", "48"],
     # The intake check at the points of cases in and out of each officer's area.
@@ -848,6 +895,9 @@ def _area_request(name: str, variant: str) -> str:
         return shapes_url(variant)
     if name in ("api:stats-areas", "api:stats-figures"):
         return f"{reverse(name)}?parent={variant}"
+    if name == "open311:requests":
+        url = reverse(name, kwargs={"fmt": "json"})
+        return url if variant == "all" else f"{url}?{variant}"
     return f"{reverse(name)}?{variant}"
 
 
@@ -892,7 +942,7 @@ def opens_report(who: Who, province: str) -> bool:
 def test_area_bound(world, who_key, name, variant):
     who = WHO[who_key]
     label = f"{who_key} GET {name} {variant}"
-    api = name.startswith("api:")
+    api = name.startswith(("api:", "ogc:", "open311:"))
     response = client_for(world, who).get(_area_request(name, variant))
     body = body_of(response)
     if who.anonymous:
@@ -915,6 +965,7 @@ def test_area_bound(world, who_key, name, variant):
     if name not in (
         "province_map",
         "api:complaints_geojson",
+        "ogc:complaint-items",
         "registration_list",
         "lockout_list",
         "statistics_area",
@@ -953,7 +1004,15 @@ def test_area_bound(world, who_key, name, variant):
         if not covers_province(who, variant):
             return refused()
         shows_exactly(visible(who, where=variant), numbers_in(world, body))
-    elif name == "api:complaints_geojson":
+    elif name == "open311:requests":
+        where = "" if variant == "all" else variant.split("=")[1]
+        ids = keys_of(world, [r["service_request_id"] for r in response.json()])
+        shows_exactly(visible(who, where=where), ids)
+        for key in CASE_KEYS:
+            assert complainant(key) not in body, label
+            if who.role not in PERSONAL_DATA or key not in ids:
+                assert description(key) not in body, label
+    elif name in ("api:complaints_geojson", "ogc:complaint-items"):
         field, code = variant.split("=")
         if not covers_province(who, code[:2]):
             return refused()
@@ -1193,6 +1252,17 @@ def test_own_data_writes_touch_only_own_rows(world, who_key):
 # --- (d) public -------------------------------------------------------------------------------
 
 PUBLIC_URLS = {
+    "ogc:landing": {},
+    "ogc:conformance": {},
+    "ogc:collections": {},
+    "ogc:collection": {"collection_id": "complaints"},
+    "ogc:queryables": {"collection_id": "complaints"},
+    "ogc:schema": {"collection_id": "complaints"},
+    "ogc:boundary-items": {"collection_id": "subdistricts"},
+    "ogc:boundary-item": {"collection_id": "provinces", "code": "49"},
+    "open311:discovery": {"fmt": "json"},
+    "open311:services": {"fmt": "json"},
+    "open311:service": {"service_code": "other", "fmt": "json"},
     "login": {},
     "register": {},
     "register_done": {},

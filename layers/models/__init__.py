@@ -9,6 +9,14 @@ from layers.models.complaints import (
     TrackingCounter,
 )
 from layers.models.duplicates import DuplicateDecision, DuplicateDecisionKind
+from layers.models.exchange import (
+    CaseEvent,
+    DeliveryStatus,
+    Partner,
+    PartnerSubmission,
+    WebhookDelivery,
+    WebhookSubscriber,
+)
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -42,12 +50,14 @@ __all__ = [
     "AreaLevel",
     "Attachment",
     "AttachmentKind",
+    "CaseEvent",
     "CaseNote",
     "Category",
     "Channel",
     "CloseResult",
     "Complaint",
     "ComplaintHistory",
+    "DeliveryStatus",
     "DuplicateDecision",
     "DuplicateDecisionKind",
     "ForwardTarget",
@@ -57,6 +67,8 @@ __all__ = [
     "MonthlyReport",
     "Notification",
     "Officer",
+    "Partner",
+    "PartnerSubmission",
     "PasswordResetAttempt",
     "PermissionLevel",
     "RegistrationRequest",
@@ -66,4 +78,6 @@ __all__ = [
     "Team",
     "TeamMembership",
     "TrackingCounter",
+    "WebhookDelivery",
+    "WebhookSubscriber",
 ]

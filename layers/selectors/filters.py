@@ -22,9 +22,10 @@ widen it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.gis.db.models import PointField
 from django.contrib.gis.geos import Point, Polygon
@@ -57,6 +58,10 @@ FILTER_PARAMS = (
 )
 # Paging and ordering parameters that lists take besides the filters.
 PAGING_PARAMS = ("page", "page_size")
+# Time filters on the date received, as instants (not in FILTER_PARAMS: the endpoints that take
+# them name them): OGC API – Features' ``datetime`` (an RFC 3339 instant or interval, open ends
+# ``..``) and Open311's ``start_date`` / ``end_date`` (RFC 3339 instants).
+TIME_PARAMS = ("datetime", "start_date", "end_date")
 
 _AREA_MODELS = {
     "province": (Province, 2),
@@ -92,6 +97,9 @@ class CaseFilter:
     # (lon, lat) and metres: cases within ``dist`` metres of ``point`` (on the spheroid)
     point: tuple[float, float] | None = None
     dist: float | None = None
+    # Received at or after / at or before these instants (both ends included).
+    received_from: datetime | None = None
+    received_to: datetime | None = None
 
     @property
     def province_code(self) -> str | None:
@@ -162,6 +170,11 @@ def case_filter_from_params(
     for given, missing in (("point", "dist"), ("dist", "point")):
         if given in raw and missing not in raw and missing not in errors:
             errors[missing] = _("point and dist go together: cases within dist metres of point.")
+    if "start_date" in found and "end_date" in found and found["end_date"] < found["start_date"]:
+        errors["end_date"] = _("end_date is before start_date.")
+    received_from, received_to = found.get("datetime", (None, None))
+    received_from = found.get("start_date", received_from)
+    received_to = found.get("end_date", received_to)
     if errors:
         raise InvalidInput(errors)
     return CaseFilter(
@@ -179,6 +192,8 @@ def case_filter_from_params(
         bbox=found.get("bbox"),
         point=found.get("point"),
         dist=found.get("dist"),
+        received_from=received_from,
+        received_to=received_to,
     )
 
 
@@ -297,6 +312,73 @@ def _distance(value: str, name: str) -> float:
     return metres
 
 
+# RFC 3339 section 5.6: a date-time carries its offset (or Z); fractions of a second allowed.
+_RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_OPEN_END = ("", "..")
+
+
+def rfc3339_instant(value: str, name: str, *, end_of_day: bool = False) -> datetime:
+    """An RFC 3339 date-time with its offset (``2025-01-31T09:00:00+07:00``, ``…Z``), or a
+    full date (``2025-01-31``: the day in Bangkok, its first instant or with ``end_of_day``
+    its last); ``InvalidInput`` naming ``name`` otherwise."""
+    text = value.strip()
+    try:
+        if _FULL_DATE.fullmatch(text):
+            day = date.fromisoformat(text)
+            if end_of_day:
+                instant = _day_start(day + timedelta(days=1)) - timedelta(microseconds=1)
+            else:
+                instant = _day_start(day)
+        else:
+            match = _RFC3339.fullmatch(text)
+            if match is None:
+                raise ValueError
+            day, clock, fraction, offset = match.groups()
+            offset = "+00:00" if offset in ("Z", "z") else offset
+            # Python keeps microseconds: a longer fraction is cut, not refused.
+            instant = datetime.fromisoformat(f"{day}T{clock}{(fraction or '')[:7]}{offset}")
+        instant.astimezone(UTC)  # the database compares in UTC: year 1 or 9999 may not fit
+        return instant
+    except (ValueError, OverflowError):
+        raise InvalidInput(
+            {
+                name: _(
+                    "%(name)s must be an RFC 3339 date-time with its time zone, e.g. "
+                    "2025-01-31T09:00:00+07:00 or 2025-01-31T02:00:00Z (or a date, "
+                    "2025-01-31); got %(value)r."
+                )
+                % {"name": name, "value": text[:40]}
+            }
+        ) from None
+
+
+def datetime_interval(value: str, name: str) -> tuple[datetime | None, datetime | None]:
+    """OGC API – Features' ``datetime``: an instant, or an interval ``start/end`` whose open
+    end is ``..`` or empty; both ends included. A date alone is its whole day (Bangkok)."""
+    text = value.strip()
+    if "/" not in text:
+        if text in _OPEN_END:
+            raise InvalidInput({name: _("datetime: give an instant or an interval start/end.")})
+        return (
+            rfc3339_instant(text, name),
+            rfc3339_instant(text, name, end_of_day=bool(_FULL_DATE.fullmatch(text))),
+        )
+    parts = text.split("/")
+    if len(parts) != 2:
+        raise InvalidInput({name: _("datetime: an interval has one slash, start/end.")})
+    start_text, end_text = (p.strip() for p in parts)
+    start = None if start_text in _OPEN_END else rfc3339_instant(start_text, name)
+    end = None if end_text in _OPEN_END else rfc3339_instant(end_text, name, end_of_day=True)
+    if start is not None and end is not None and end < start:
+        raise InvalidInput({name: _("datetime: the interval ends before it starts.")})
+    return start, end
+
+
+def _instant(value: str, name: str) -> datetime:
+    return rfc3339_instant(value, name, end_of_day=name == "end_date")
+
+
 _READERS = {
     "province": _area,
     "district": _area,
@@ -317,6 +399,9 @@ _READERS = {
     "bbox": _bbox,
     "point": _point,
     "dist": _distance,
+    "datetime": datetime_interval,
+    "start_date": _instant,
+    "end_date": _instant,
 }
 
 
@@ -347,6 +432,10 @@ def case_filter_apply(qs: QuerySet, filters: CaseFilter, *, now: datetime | None
         qs = qs.filter(received_at__gte=_day_start(f.since))
     if f.until:  # the whole day of ``until`` (Bangkok)
         qs = qs.filter(received_at__lt=_day_start(f.until + timedelta(days=1)))
+    if f.received_from:
+        qs = qs.filter(received_at__gte=f.received_from)
+    if f.received_to:
+        qs = qs.filter(received_at__lte=f.received_to)
     if f.bbox:
         # The GiST index on location answers ST_Intersects; a point on the box's edge is in.
         box = Polygon.from_bbox(f.bbox)

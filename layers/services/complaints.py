@@ -26,6 +26,7 @@ from layers.models import (
 from layers.policy import require_record
 from layers.rules import due_at_for
 from layers.services.routing import complaint_route_on_intake
+from layers.services.webhooks import case_event_record
 from layers.thaidate import be_year
 from layers.thaitext import normalize_text
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
@@ -291,6 +292,7 @@ def complaint_create(
         actor=created_by,
         at=now,
     )
+    case_event_record(complaint=complaint, kind=HistoryKind.CREATED, to_status=Status.RECEIVED)
     logger.info("complaint %s received in %s", complaint.tracking_no, complaint.subdistrict_id)
     if route:
         complaint_route_on_intake(complaint=complaint, actor=created_by)

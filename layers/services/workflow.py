@@ -63,6 +63,7 @@ from layers.services.notifications import (
     notify_forwarded,
     notify_team_assigned,
 )
+from layers.services.webhooks import case_event_record
 
 logger = logging.getLogger(__name__)
 
@@ -244,7 +245,8 @@ def complaint_change_write(
     """The conditional UPDATE and its history row; refreshes and returns the case.
 
     Every status change goes through here: the actions below, and routing at intake
-    (``layers.services.routing``). Call it inside the caller's transaction.
+    (``layers.services.routing``). Call it inside the caller's transaction. Webhook
+    subscribers' deliveries are written in it too (``layers.services.webhooks``).
     """
     now = timezone.now()
     if to_status != current.status:
@@ -268,6 +270,8 @@ def complaint_change_write(
         at=now,
     )
     current.refresh_from_db()
+    # Other systems hear of it through the outbox, in this same transaction.
+    case_event_record(complaint=current, kind=kind, to_status=to_status)
     # No actor: routing at intake of a case recorded without one (imports, demo data).
     logger.info("case %s: %s by officer %s", current.tracking_no, kind, getattr(actor, "pk", None))
     return current

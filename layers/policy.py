@@ -218,6 +218,33 @@ FIELD_CLASSES: dict[str, str] = {
     "export.status": PUBLIC,
     "export.received_at": PUBLIC,
     "export.closed_at": PUBLIC,
+    # Asked for with ``personal=true`` by a role entitled to them (never in tiles or maps).
+    "export.complainant_name": PERSONAL,
+    "export.complainant_citizen_id": PERSONAL,
+    "export.complainant_phone": PERSONAL,
+    "export.complainant_address": PERSONAL,
+    "export.accused_name": PERSONAL,
+    "export.accused_detail": PERSONAL,
+    "export.title": FREE_TEXT,
+    "export.description": FREE_TEXT,
+    "export.location_note": FREE_TEXT,
+    "export.subcategory_text": FREE_TEXT,
+    # --- an export job (its status as the API and the export page show it) ------------------
+    "exportjob.id": CASE,
+    "exportjob.format": CASE,
+    "exportjob.status": CASE,
+    "exportjob.status_label": CASE,
+    "exportjob.rows": CASE,
+    "exportjob.file_name": CASE,
+    "exportjob.size_bytes": CASE,
+    "exportjob.personal": CASE,
+    "exportjob.filters": CASE,
+    "exportjob.created_at": CASE,
+    "exportjob.finished_at": CASE,
+    "exportjob.expires_at": CASE,
+    "exportjob.url": CASE,
+    "exportjob.download_url": CASE,
+    "exportjob.message": CASE,
     # --- an error body (api/errors.py); ``current`` holds the case's status and version ------
     "error.detail": PUBLIC,
     "error.code": PUBLIC,
@@ -230,6 +257,11 @@ FIELD_CLASSES: dict[str, str] = {
     **{
         f"area.{key}": PUBLIC
         for key in (
+            # a boundary's own code and names (boundary files and tiles)
+            "code",
+            "name_th",
+            "name_en",
+            "population",
             "inside",
             "lat",
             "lon",

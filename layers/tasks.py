@@ -15,6 +15,7 @@ from django.db import InterfaceError, OperationalError
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
+from layers.services.exports import export_job_run, exports_remove_expired
 from layers.services.mail import MailTemporaryError, mail_deliver_now
 
 MAIL_RETRY = RetryStrategy(
@@ -52,3 +53,20 @@ async def jobs_remove_old(context: JobContext, timestamp: int) -> None:
         nb_hours=settings.JOBS_KEEP_DAYS * 24, include_cancelled=True, include_aborted=True
     )
     await manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_FAILED_DAYS * 24, include_failed=True)
+
+
+@app.task(name="layers.export_run", queue="exports")
+async def export_run(*, job_id: int) -> None:
+    """One analyst's export too large to write in the request (layers.services.exports)."""
+    await sync_to_async(export_job_run, thread_sensitive=True)(job_id=job_id)
+
+
+@app.periodic(cron="41 * * * *", periodic_id="hourly")
+@app.task(
+    name="layers.exports_remove_expired",
+    queue="maintenance",
+    queueing_lock="exports_remove_expired",
+)
+async def exports_clean(timestamp: int) -> None:
+    """Every hour: remove expired export files and old cached tiles."""
+    await sync_to_async(exports_remove_expired, thread_sensitive=True)()

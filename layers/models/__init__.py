@@ -8,6 +8,7 @@ from layers.models.complaints import (
     Status,
     TrackingCounter,
 )
+from layers.models.exports import ExportFormat, ExportJob, ExportStatus, TileCache
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -36,6 +37,9 @@ __all__ = [
     "CloseResult",
     "Complaint",
     "ComplaintHistory",
+    "ExportFormat",
+    "ExportJob",
+    "ExportStatus",
     "ForwardTarget",
     "HistoryKind",
     "Notification",
@@ -48,5 +52,6 @@ __all__ = [
     "Status",
     "Team",
     "TeamMembership",
+    "TileCache",
     "TrackingCounter",
 ]

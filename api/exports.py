@@ -13,10 +13,12 @@ from __future__ import annotations
 import shutil
 
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers import policy
+from layers.errors import Forbidden
 from layers.selectors.exports import (
     content_disposition,
     export_job_fields,
@@ -24,6 +26,7 @@ from layers.selectors.exports import (
     export_jobs_for,
     export_request_from_params,
 )
+from layers.selectors.scope import jurisdiction_for
 from layers.services.exports import FORMATS, export_job_file, export_request, format_spec
 
 # The URL's extension → the format.
@@ -71,6 +74,8 @@ class ComplaintsExportView(APIView):
 
 class ExportJobListView(APIView):
     def get(self, request):
+        if jurisdiction_for(request.user).is_empty:
+            raise Forbidden(_("Your account has no role with an area yet."))
         jobs = [_job_body(request, job) for job in export_jobs_for(officer=request.user)]
         return Response(policy.shape(policy.viewer_for(request.user), "page", {"results": jobs}))
 

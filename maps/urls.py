@@ -4,12 +4,15 @@ from django.urls import path
 from maps import views
 from maps.views import accounts
 from maps.views import cases as case_views
+from maps.views import exports as export_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
 from maps.views import team as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("exports/", export_views.export_page, name="exports"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
     path("cases/new/", intake_views.intake_new, name="intake_new"),

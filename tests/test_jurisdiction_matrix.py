@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+import mapbox_vector_tile
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -42,6 +43,8 @@ from boundaries.models import Subdistrict
 from layers.models import (
     Attachment,
     Complaint,
+    ExportJob,
+    ExportStatus,
     Notification,
     PermissionLevel,
     RegistrationRequest,
@@ -279,6 +282,10 @@ class World:
     regs: dict  # key -> RegistrationRequest
     sessions: dict  # principal key -> session cookie value
     locked: dict  # key -> Officer whose login is locked
+    export_job: int = 0  # a ready export of the district officer's (its id)
+
+
+EXPORT_BYTES = b"\xef\xbb\xbftracking_no\nMATRIX-EXPORT-FILE\n"
 
 
 def _subdistrict(area: str) -> Subdistrict:
@@ -388,7 +395,18 @@ def build_world() -> World:
         client = Client()
         client.force_login(officer)
         sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return World(officers, cases, attachments, regs, sessions, locked)
+    job = ExportJob.objects.create(
+        officer=officers["district_officer"],
+        format="csv",
+        params={"district": "4901"},
+        status=ExportStatus.READY,
+        rows=1,
+        file_name="complaints_4901.csv",
+        file_name_utf8="complaints_4901.csv",
+        expires_at=now + timedelta(days=1),
+    )
+    job.file.save("complaints_4901.csv", ContentFile(EXPORT_BYTES), save=True)
+    return World(officers, cases, attachments, regs, sessions, locked, job.pk)
 
 
 @pytest.fixture(scope="module")
@@ -445,6 +463,8 @@ def _no_personal_data(body, world, case_key, label):
 # --- The URL table ----------------------------------------------------------------------------
 
 CASE, AREA, OWN, PUBLIC, POST_ONLY = "case-bound", "area-bound", "own data", "public", "POST only"
+# An object of one officer's own, by id in the path (an export job): only its owner opens it.
+OWN_OBJECT = "own object"
 
 URL_CLASSES = {
     # (a) case-bound
@@ -465,6 +485,8 @@ URL_CLASSES = {
     "api:cases-overdue": AREA,
     "api:cases-summary": AREA,
     "api:complaints_geojson": AREA,
+    "api:complaints_export": AREA,
+    "tile": AREA,
     "api:boundaries-lookup": AREA,
     # (c) own data
     "home": OWN,
@@ -480,6 +502,12 @@ URL_CLASSES = {
     "api:cases-inbox": OWN,
     "api:team-cases": OWN,
     "api:team-cases-map": OWN,
+    "exports": OWN,
+    "api:exports": OWN,
+    # (c') one officer's own objects
+    "api:export-detail": OWN_OBJECT,
+    "api:export-download": OWN_OBJECT,
+    "export_download": OWN_OBJECT,
     # (d) public
     "login": PUBLIC,
     "register": PUBLIC,
@@ -488,6 +516,7 @@ URL_CLASSES = {
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,
     "password_reset_complete": PUBLIC,
+    "api:boundaries-file": PUBLIC,
     # (e) POST-only actions
     "case_action": POST_ONLY,
     "api:case-actions": POST_ONLY,
@@ -736,6 +765,16 @@ AREA_VARIANTS = {
         "district=4902",
         "subdistrict=490101",
     ],
+    # The same as CSV (a file written by GDAL; its tracking numbers are in the text).
+    "api:complaints_export": [
+        "province=49",
+        "province=48",
+        "district=4901",
+        "district=4902",
+        "subdistrict=490101",
+    ],
+    # One z=5 tile holds every case (Mukdahan and Nakhon Phanom): the viewer's, filtered.
+    "tile": ["complaints", "complaints?province=49", "complaints?status=closed", "provinces"],
     # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
     "api:boundaries-lookup": ["4902", "48"],
     "registration_list": ["pending"],
@@ -755,7 +794,24 @@ def _area_request(name: str, variant: str) -> str:
         return f"{reverse(name)}?lat={point.y}&lon={point.x}"
     if name == "lockout_list":
         return reverse(name)
+    if name == "api:complaints_export":
+        return f"{reverse(name, kwargs={'extension': 'csv'})}?{variant}"
+    if name == "tile":
+        layer, _sep, query = variant.partition("?")
+        z, x, y = WIDE_TILE
+        url = reverse(name, kwargs={"layer": layer, "z": z, "x": x, "y": y})
+        return f"{url}?{query}" if query else url
     return f"{reverse(name)}?{variant}"
+
+
+# z=5, x=25, y=14 holds Mukdahan and Nakhon Phanom.
+WIDE_TILE = (5, 25, 14)
+
+
+def tile_numbers(world: World, content: bytes) -> set[str]:
+    decoded = mapbox_vector_tile.decode(content)
+    found = decoded.get("complaints", {}).get("features", [])
+    return keys_of(world, [f["properties"]["tracking_no"] for f in found])
 
 
 @pytest.mark.parametrize("name,variant", AREA_CASES, ids=[f"{n}-{v}" for n, v in AREA_CASES])
@@ -763,9 +819,14 @@ def _area_request(name: str, variant: str) -> str:
 def test_area_bound(world, who_key, name, variant):
     who = WHO[who_key]
     label = f"{who_key} GET {name} {variant}"
-    api = name.startswith("api:")
+    api = name.startswith("api:") or name == "tile"
     response = client_for(world, who).get(_area_request(name, variant))
     body = body_of(response)
+    if name == "tile" and variant == "provinces":  # public geography: everyone, no case
+        assert response.status_code == 200, (label, response.status_code)
+        assert set(mapbox_vector_tile.decode(raw_body(response))) == {"provinces"}, label
+        assert not numbers_in(world, body), label
+        return
     if who.anonymous:
         assert_login_required(response, api=api, label=label)
         assert not numbers_in(world, body), label
@@ -782,7 +843,14 @@ def test_area_bound(world, who_key, name, variant):
 
     if who.role is None and name not in ("registration_list", "lockout_list"):
         return refused()
-    if name not in ("province_map", "api:complaints_geojson", "registration_list", "lockout_list"):
+    if name not in (
+        "province_map",
+        "api:complaints_geojson",
+        "api:complaints_export",
+        "tile",
+        "registration_list",
+        "lockout_list",
+    ):
         assert response.status_code == 200, (label, response.status_code)
     if name in FILTERED_LISTS:
         filters = AREA_FILTERS[variant]
@@ -821,6 +889,26 @@ def test_area_bound(world, who_key, name, variant):
         ids = keys_of(world, [f["id"] for f in json.loads(body)["features"]])
         shows_exactly(visible(who, where=code), ids)
         for key in CASE_KEYS:  # an export carries no personal data and no free text
+            assert description(key) not in body and complainant(key) not in body, label
+    elif name == "api:complaints_export":
+        field, code = variant.split("=")
+        if not covers_province(who, code[:2]):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        assert body.startswith("\ufefftracking_no,"), label  # UTF-8 with a BOM
+        shows_exactly(visible(who, where=code), numbers_in(world, body))
+        for key in CASE_KEYS:
+            assert description(key) not in body and complainant(key) not in body, label
+    elif name == "tile":
+        query = variant.partition("?")[2]
+        if query == "province=49" and not covers_province(who, "49"):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        expected = visible(who, where="49" if query == "province=49" else "")
+        if query == "status=closed":
+            expected = {k for k in expected if SPEC[k].status == "closed"}
+        shows_exactly(expected, tile_numbers(world, response.content))
+        for key in CASE_KEYS:
             assert description(key) not in body and complainant(key) not in body, label
     elif name == "api:boundaries-lookup":
         assert response.status_code == 200, (label, response.status_code)
@@ -928,6 +1016,8 @@ OWN_PAGES = {
     "api:team-cases-map": Own(
         api=True, gate=is_team_member, lists=lambda w, s: s.team == "T1" and s.is_open
     ),
+    "exports": Own(api=False, gate=has_area),
+    "api:exports": Own(api=True, gate=has_area),
 }
 
 
@@ -1008,6 +1098,33 @@ def test_own_data_writes_touch_only_own_rows(world, who_key):
         assert response.status_code == 403, (who_key, response.status_code)
 
 
+# --- (c') own objects ------------------------------------------------------------------------
+
+# An export job of the district officer's: its status (API) and its file (API and page).
+OWN_OBJECTS = {"api:export-detail": True, "api:export-download": True, "export_download": False}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_OBJECTS))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_own_objects_open_to_their_owner_only(world, who_key, name):
+    who = WHO[who_key]
+    label = f"{who_key} GET {name}"
+    response = client_for(world, who).get(reverse(name, args=[world.export_job]))
+    raw = raw_body(response)
+    if who.anonymous:
+        assert_login_required(response, api=OWN_OBJECTS[name], label=label)
+    elif who_key != "district_officer":
+        assert response.status_code in (403, 404), (label, response.status_code)
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+        if name == "api:export-detail":
+            assert response.json()["id"] == world.export_job, label
+        else:
+            assert raw == EXPORT_BYTES, label
+        return
+    assert b"MATRIX-EXPORT-FILE" not in raw and b"complaints_4901" not in raw, label
+
+
 # --- (d) public -------------------------------------------------------------------------------
 
 PUBLIC_URLS = {
@@ -1018,6 +1135,7 @@ PUBLIC_URLS = {
     "password_reset_done": {},
     "password_reset_confirm": {"uidb64": "MQ", "token": "bad-token"},
     "password_reset_complete": {},
+    "api:boundaries-file": {"level": "provinces", "extension": "geojson"},
 }
 
 
@@ -1078,6 +1196,7 @@ def test_every_classified_url_is_exercised():
         OWN: set(OWN_PAGES),
         PUBLIC: set(PUBLIC_URLS),
         POST_ONLY: {n for n, c in URL_CLASSES.items() if c == POST_ONLY},
+        OWN_OBJECT: set(OWN_OBJECTS),
     }
     for kind, names in drivers.items():
         classified = {n for n, c in URL_CLASSES.items() if c == kind}

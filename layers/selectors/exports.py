@@ -216,10 +216,11 @@ def _source_sql(qs: QuerySet, columns) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _timestamp_sql(name: str) -> str:
-    """ISO 8601 in the session's time zone, with its offset (``export_row_batches`` sets the
-    project's zone for the transaction): 2026-01-15T09:30:00.000000+07:00."""
-    return f"""to_char(q.{name}, 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM')"""
+def timestamp_text_sql(ref: str) -> str:
+    """ISO 8601 in the session's time zone, with its offset, as PostgreSQL's JSON writes
+    timestamps (``export_row_batches`` sets the project's zone): 2026-01-15T09:30:00+07:00,
+    fractions of a second only when there are any."""
+    return f"(to_json({ref}) #>> '{{}}')"
 
 
 def geojson_sql(*, officer, request: ExportRequest) -> tuple[str, list]:
@@ -227,10 +228,8 @@ def geojson_sql(*, officer, request: ExportRequest) -> tuple[str, list]:
     properties, ``ST_AsGeoJSON`` with 6 decimals: [longitude, latitude] in WGS 84)."""
     qs = export_queryset(officer=officer, request=request)
     source, params = _source_sql(qs, request.columns)
-    properties = ", ".join(
-        f"{_timestamp_sql(c.key)} AS {c.key}" if c.kind == "datetime" else f"q.{c.key}"
-        for c in request.columns
-    )
+    # row_to_json writes timestamps as ISO 8601 with the session's offset by itself.
+    properties = ", ".join(f"q.{c.key}" for c in request.columns)
     # Concatenated rather than json_build_object (which writes a space around every colon):
     # row_to_json writes the properties compactly, to_json escapes the id.
     sql = (

@@ -48,6 +48,7 @@ from layers.selectors.exports import (
     export_check,
     export_queryset,
     export_request_from_params,
+    timestamp_text_sql,
 )
 from layers.selectors.scope import jurisdiction_for
 
@@ -200,9 +201,7 @@ def _mvt_sql(inner: str, layer: str, z: int, x: int, y: int, columns: list[str])
     cap = int(settings.TILES_MAX_FEATURES)
     envelope = f"ST_TileEnvelope({int(z)}, {int(x)}, {int(y)})"
     selected = ", ".join(
-        f"""to_char(q.{c}, 'YYYY-MM-DD"T"HH24:MI:SS.USTZH:TZM') AS {c}"""
-        if c in ("received_at", "closed_at")
-        else f"q.{c}"
+        f"{timestamp_text_sql(f'q.{c}')} AS {c}" if c in ("received_at", "closed_at") else f"q.{c}"
         for c in columns
     )
     return (

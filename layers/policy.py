@@ -75,7 +75,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # the case page and the API), ``history`` (a row of its timeline), ``note`` (a progress note),
 # ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
-# (a column of an export), ``area`` (a boundary look-up), ``error`` (an error body),
+# (a column of an export, a property of a complaints tile), ``exportjob`` (an export prepared
+# in the background), ``area`` (a boundary look-up, file or tile), ``error`` (an error body),
 # ``notification`` (what an in-app notification or e-mail says about a case).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------

@@ -47,26 +47,18 @@ async def mail_deliver(
 )
 async def jobs_remove_old(context: JobContext, timestamp: int) -> None:
     """Every night: forget finished jobs after JOBS_KEEP_DAYS, failed ones after
-    JOBS_KEEP_FAILED_DAYS (until then an admin sees and can retry them)."""
+    JOBS_KEEP_FAILED_DAYS (until then an admin sees and can retry them); remove expired
+    export files and cached tiles older than TILES_CACHE_HOURS."""
     manager = context.app.job_manager
     await manager.delete_old_jobs(
         nb_hours=settings.JOBS_KEEP_DAYS * 24, include_cancelled=True, include_aborted=True
     )
     await manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_FAILED_DAYS * 24, include_failed=True)
+    # Expired export files and old cached tiles (downloads already refuse an expired export).
+    await sync_to_async(exports_remove_expired, thread_sensitive=True)()
 
 
 @app.task(name="layers.export_run", queue="exports")
 async def export_run(*, job_id: int) -> None:
     """One analyst's export too large to write in the request (layers.services.exports)."""
     await sync_to_async(export_job_run, thread_sensitive=True)(job_id=job_id)
-
-
-@app.periodic(cron="41 * * * *", periodic_id="hourly")
-@app.task(
-    name="layers.exports_remove_expired",
-    queue="maintenance",
-    queueing_lock="exports_remove_expired",
-)
-async def exports_clean(timestamp: int) -> None:
-    """Every hour: remove expired export files and old cached tiles."""
-    await sync_to_async(exports_remove_expired, thread_sensitive=True)()

@@ -33,6 +33,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
+import psycopg
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db import connection
@@ -41,13 +42,13 @@ from django.utils.translation import gettext as _
 
 from boundaries.models import District, Province, Subdistrict
 from layers.errors import InvalidInput, NotFound
-from layers.models import TileCache
 from layers.policy import require_fields, viewer_for
 from layers.selectors.exports import (
     ExportRequest,
     export_check,
     export_queryset,
     export_request_from_params,
+    export_session,
     timestamp_text_sql,
 )
 from layers.selectors.scope import jurisdiction_for
@@ -245,14 +246,40 @@ def boundary_tile_sql(layer: str, z: int, x: int, y: int):
     return _mvt_sql(inner, layer, z, x, y, list(columns)), list(params)
 
 
-def tile_render(sql: str, params) -> tuple[bytes, int]:
-    """Run an MVT statement in the project's time zone (timestamps as officers read them)."""
-    from layers.selectors.exports import export_row_batches
+def _binary_cursor() -> psycopg.Cursor:
+    """A cursor of Django's connection that sends and receives bytea in binary: Django's own
+    (client-side binding, text results) spells a 1 MB tile as 2 MB of hex both ways, which
+    cost more than rendering it (measured: a 1.1 MB insert in 68-137 ms against 16-35 ms)."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
 
-    for rows in export_row_batches(sql, params, batch_rows=1):
-        data, count = rows[0]
-        return bytes(data), int(count)
-    return b"", 0
+
+def tile_render(sql: str, params) -> tuple[bytes, int]:
+    """Run an MVT statement in the export session (project time zone, no JIT); the tile and
+    its number of features."""
+    literal = connection.ops.compose_sql(sql, params)  # Django's adapters, then binary rows
+    with export_session(), _binary_cursor() as cursor:
+        cursor.execute(literal, binary=True)
+        data, count = cursor.fetchone()
+    return bytes(data or b""), int(count)
+
+
+def _cache_get(key: str) -> tuple[bytes, int] | None:
+    with _binary_cursor() as cursor:
+        cursor.execute(
+            "SELECT data, features FROM layers_tilecache WHERE key = %s", [key], binary=True
+        )
+        row = cursor.fetchone()
+    return (bytes(row[0]), int(row[1])) if row else None
+
+
+def _cache_put(key: str, layer: str, z: int, data: bytes, count: int) -> None:
+    with _binary_cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO layers_tilecache (key, layer, z, data, features, created_at) "
+            "VALUES (%s, %s, %s, %b, %s, now()) ON CONFLICT (key) DO NOTHING",
+            [key, layer, z, data, count],
+        )
 
 
 def tile_answer(
@@ -284,9 +311,9 @@ def tile_answer(
     etag = f'"{key[:40]}"'
     if _matches(if_none_match, etag):
         return TileAnswer(etag=etag, public=public, not_modified=True)
-    row = TileCache.objects.filter(key=key).values_list("data", "features").first()
+    row = _cache_get(key)
     if row is not None:
-        data, count = bytes(row[0]), row[1]
+        data, count = row
         return TileAnswer(
             etag, public, data=data, features=count, capped=_capped(count), cached=True
         )
@@ -295,9 +322,7 @@ def tile_answer(
     else:
         sql, sql_params = boundary_tile_sql(layer, z, x, y)
     data, count = tile_render(sql, sql_params)
-    TileCache.objects.bulk_create(
-        [TileCache(key=key, layer=layer, z=z, data=data, features=count)], ignore_conflicts=True
-    )
+    _cache_put(key, layer, z, data, count)
     return TileAnswer(etag, public, data=data, features=count, capped=_capped(count))
 
 

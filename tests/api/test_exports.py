@@ -293,7 +293,7 @@ def test_a_large_export_goes_through_the_queue_and_only_its_owner_downloads_it(
     again = client_for(owner).get("/api/complaints.gpkg?province=49&since=2020-01-01").json()
     assert again["id"] == job["id"] and ExportJob.objects.count() == 1
 
-    assert run_jobs() == 1
+    assert run_jobs() >= 1
     detail = client_for(owner).get(job["url"]).json()
     assert detail["status"] == "ready" and detail["rows"] == 4
     assert detail["file_name"].startswith("complaints_49_2563-01-01_")

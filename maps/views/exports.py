@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -97,10 +98,8 @@ def export_page(request):
     return render(request, "maps/exports.html", context, status=status)
 
 
-def _sync_max() -> int:
-    from django.conf import settings
-
-    return settings.EXPORT_SYNC_MAX_ROWS
+def _sync_max() -> str:
+    return f"{settings.EXPORT_SYNC_MAX_ROWS:,}"
 
 
 @login_required

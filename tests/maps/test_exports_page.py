@@ -127,3 +127,34 @@ def test_personal_data_cannot_be_forced_by_a_role_not_entitled(cases):
     # The field is not on the analyst's form: the request is the public export.
     assert response.status_code == 200
     assert b"complainant_name" not in content(response)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1366, 360])
+def test_the_export_page_in_a_browser_counts_and_downloads(live_server, live_data, width, tmp_path):
+    from tests.browser import login, new_page, open_browser, screenshot
+
+    officer = make_officer(Role.PROVINCE_OFFICER, province="49")
+    make_complaint()
+    make_complaint(category="debt", subcategory="debt-informal")
+    with open_browser() as browser:
+        page = new_page(browser, live_server.url, width=width, mobile=width == 360)
+        login(page, live_server.url, officer)
+        assert page.goto(f"{live_server.url}/exports/").status == 200
+        page.select_option("#id_area", "d4901")
+        page.fill("#id_since", "01/01/2569")
+        page.locator("button[name=preview]").click()
+        page.wait_for_selector("#preview-count")
+        assert "2" in page.locator("#preview-count").inner_text()
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        screenshot(page, f"exports_{width}")
+        with page.expect_download() as info:
+            page.locator("button[name=format][value=gpkg]").click()
+        download = info.value
+        assert download.suggested_filename.endswith(".gpkg")
+        assert "4901" in download.suggested_filename and "2569-01-01" in download.suggested_filename
+        path = tmp_path / "d.gpkg"
+        download.save_as(path)
+        assert pyogrio.read_info(str(path))["features"] == 2
+        assert page.blocked_requests == []
+        assert page.console_errors == []

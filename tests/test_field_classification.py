@@ -3,8 +3,10 @@
 Built like the jurisdiction matrix: one officer of each role, cases whose every free text,
 personal field, history value and file name carries a marker, and every response the system
 gives about them — API JSON (lists, one case, an action's answer, summaries, the team's list and
-map, the boundary look-up, errors), case pages and list pages (every element that shows a field
-names it in ``data-field``), and export columns (GeoJSON properties). For each role:
+map, the boundary look-up, export jobs, errors), case pages and list pages (every element that
+shows a field names it in ``data-field``), and the columns of every export format (GeoJSON,
+GeoPackage, CSV, KML, Shapefile; with and without ``personal=true``) and of the tiles. For each
+role:
 
 * every key of every JSON object, every ``data-field`` of every page and every export column is
   classified in ``layers.policy.FIELD_CLASSES`` (a new field that nobody classified fails here,

@@ -1,7 +1,17 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from api import boundaries, cases, categories, duplicates, geojson, stats, team
+from api import (
+    boundaries,
+    boundary_files,
+    cases,
+    categories,
+    duplicates,
+    exports,
+    geojson,
+    stats,
+    team,
+)
 
 app_name = "api"
 
@@ -13,6 +23,23 @@ urlpatterns: list = [
         "complaints.geojson",
         geojson.ComplaintsGeoJSONView.as_view(),
         name="complaints_geojson",
+    ),
+    re_path(
+        r"^complaints\.(?P<extension>[A-Za-z0-9.]{1,20})$",
+        exports.ComplaintsExportView.as_view(),
+        name="complaints_export",
+    ),
+    path("exports/", exports.ExportJobListView.as_view(), name="exports"),
+    path("exports/<int:pk>/", exports.ExportJobDetailView.as_view(), name="export-detail"),
+    path(
+        "exports/<int:pk>/download",
+        exports.ExportJobDownloadView.as_view(),
+        name="export-download",
+    ),
+    re_path(
+        r"^boundaries/(?P<level>[a-z_]{1,30})\.(?P<extension>[A-Za-z0-9.]{1,20})$",
+        boundary_files.BoundaryFileView.as_view(),
+        name="boundaries-file",
     ),
     path("team/cases", team.TeamCasesView.as_view(), name="team-cases"),
     path("boundaries/lookup", boundaries.BoundaryLookupView.as_view(), name="boundaries-lookup"),

@@ -344,6 +344,17 @@ MAP_MAX_POINTS = env_int("MAP_MAX_POINTS", 5000)
 # changing the metric or going back and forth costs no query; 0 = always count afresh.
 DASHBOARD_FIGURES_CACHE_SECONDS = env_int("DASHBOARD_FIGURES_CACHE_SECONDS", 300)
 
+# Analysts' exports (layers/services/exports.py): a selection of at most this many rows is
+# written in the request; larger ones go to the job queue, and their files are kept this long.
+EXPORT_SYNC_MAX_ROWS = env_int("EXPORT_SYNC_MAX_ROWS", 20000)
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 72)
+# Vector tiles (/tiles/{layer}/{z}/{x}/{y}.pbf): features per tile at most, the deepest zoom,
+# and how long rendered tiles stay in the cache table (a changed complaint or boundary gives
+# new cache keys at once; this only bounds the table).
+TILES_MAX_FEATURES = env_int("TILES_MAX_FEATURES", 10000)
+TILES_MAX_ZOOM = env_int("TILES_MAX_ZOOM", 22)
+TILES_CACHE_HOURS = env_int("TILES_CACHE_HOURS", 24)
+
 # Attachments on a case: photos and scanned documents.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)

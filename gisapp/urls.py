@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.tiles import TileView
+
 # No route serves MEDIA_ROOT, in development either: attachments are personal data and open only
 # through the case's access-checked view (maps.views.cases.case_attachment).
 urlpatterns = [
@@ -9,6 +11,8 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("ogc/", include("api.ogc_urls")),
     path("open311/", include("api.open311_urls")),
+    # Vector tiles (issue 10): complaints (scoped) and boundaries (public).
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.pbf", TileView.as_view(), name="tile"),
     path("", include("maps.urls")),
 ]
 

@@ -75,7 +75,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # the case page and the API), ``history`` (a row of its timeline), ``note`` (a progress note),
 # ``attachment`` (a file), ``teamcase`` (a row of the team's phone list), ``teammap`` (a point
 # of the team's map), ``summary`` (a backlog summary row), ``page`` (list paging), ``export``
-# (a column of an export), ``area`` (a boundary look-up), ``boundary``/``boundaries`` (an area
+# (a column of an export, a property of a complaints tile), ``exportjob`` (an export prepared
+# in the background), ``area`` (a boundary look-up, file or tile), ``boundary``/``boundaries`` (an area
 # of /api/boundaries/<level>/), ``category``/``categories`` (the category tree), ``error`` (an
 # error body), ``notification`` (what an in-app notification or e-mail says about a case),
 # ``stats`` (a figure of a statistics page or a dashboard), ``report`` (a column of the monthly
@@ -224,6 +225,33 @@ FIELD_CLASSES: dict[str, str] = {
     "export.status": PUBLIC,
     "export.received_at": PUBLIC,
     "export.closed_at": PUBLIC,
+    # Asked for with ``personal=true`` by a role entitled to them (never in tiles or maps).
+    "export.complainant_name": PERSONAL,
+    "export.complainant_citizen_id": PERSONAL,
+    "export.complainant_phone": PERSONAL,
+    "export.complainant_address": PERSONAL,
+    "export.accused_name": PERSONAL,
+    "export.accused_detail": PERSONAL,
+    "export.title": FREE_TEXT,
+    "export.description": FREE_TEXT,
+    "export.location_note": FREE_TEXT,
+    "export.subcategory_text": FREE_TEXT,
+    # --- an export job (its status as the API and the export page show it) ------------------
+    "exportjob.id": CASE,
+    "exportjob.format": CASE,
+    "exportjob.status": CASE,
+    "exportjob.status_label": CASE,
+    "exportjob.rows": CASE,
+    "exportjob.file_name": CASE,
+    "exportjob.size_bytes": CASE,
+    "exportjob.personal": CASE,
+    "exportjob.filters": CASE,
+    "exportjob.created_at": CASE,
+    "exportjob.finished_at": CASE,
+    "exportjob.expires_at": CASE,
+    "exportjob.url": CASE,
+    "exportjob.download_url": CASE,
+    "exportjob.message": CASE,
     # --- an error body (api/errors.py); ``current`` holds the case's status and version ------
     "error.detail": PUBLIC,
     "error.code": PUBLIC,
@@ -238,6 +266,11 @@ FIELD_CLASSES: dict[str, str] = {
     **{
         f"area.{key}": PUBLIC
         for key in (
+            # a boundary's own code and names (boundary files and tiles)
+            "code",
+            "name_th",
+            "name_en",
+            "population",
             "inside",
             "lat",
             "lon",

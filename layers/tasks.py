@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
+from layers.services.exports import export_job_run, exports_remove_expired
 from layers.services.mail import MailTemporaryError, mail_deliver_now
 from layers.services.reports import month_end_run, month_report_job
 from layers.services.webhooks import WebhookNotDelivered, webhook_deliver_now
@@ -69,12 +70,21 @@ async def webhook_deliver(context: JobContext, *, delivery: str) -> bool:
 )
 async def jobs_remove_old(context: JobContext, timestamp: int) -> None:
     """Every night: forget finished jobs after JOBS_KEEP_DAYS, failed ones after
-    JOBS_KEEP_FAILED_DAYS (until then an admin sees and can retry them)."""
+    JOBS_KEEP_FAILED_DAYS (until then an admin sees and can retry them); remove expired
+    export files and cached tiles older than TILES_CACHE_HOURS."""
     manager = context.app.job_manager
     await manager.delete_old_jobs(
         nb_hours=settings.JOBS_KEEP_DAYS * 24, include_cancelled=True, include_aborted=True
     )
     await manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_FAILED_DAYS * 24, include_failed=True)
+    # Expired export files and old cached tiles (downloads already refuse an expired export).
+    await sync_to_async(exports_remove_expired, thread_sensitive=True)()
+
+
+@app.task(name="layers.export_run", queue="exports")
+async def export_run(*, job_id: int) -> None:
+    """One analyst's export too large to write in the request (layers.services.exports)."""
+    await sync_to_async(export_job_run, thread_sensitive=True)(job_id=job_id)
 
 
 # --- Month-end statistics and the monthly reports ---------------------------------------------

@@ -5,6 +5,7 @@ from maps import views
 from maps.views import accounts
 from maps.views import cases as case_views
 from maps.views import dashboards as dashboard_views
+from maps.views import exports as export_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
 from maps.views import statistics as statistics_views
@@ -12,6 +13,8 @@ from maps.views import team as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("exports/", export_views.export_page, name="exports"),
+    path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
     # Statistics: the viewer's own level, a province (2 digits) or a district (4 digits).
     path("statistics/", statistics_views.statistics_home, name="statistics_home"),

@@ -3,8 +3,10 @@
 Built like the jurisdiction matrix: one officer of each role, cases whose every free text,
 personal field, history value and file name carries a marker, and every response the system
 gives about them — API JSON (lists, one case, an action's answer, summaries, the team's list and
-map, the boundary look-up, errors), case pages and list pages (every element that shows a field
-names it in ``data-field``), and export columns (GeoJSON properties). For each role:
+map, the boundary look-up, export jobs, errors), case pages and list pages (every element that
+shows a field names it in ``data-field``), and the columns of every export format (GeoJSON,
+GeoPackage, CSV, KML, Shapefile; with and without ``personal=true``) and of the tiles. For each
+role:
 
 * every key of every JSON object, every ``data-field`` of every page and every export column is
   classified in ``layers.policy.FIELD_CLASSES`` (a new field that nobody classified fails here,
@@ -25,15 +27,18 @@ import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from pyogrio.raw import read as ogr_read
 
 from layers import policy
-from layers.models import Complaint, Notification, Role
-from layers.selectors.mapdata import PUBLIC_FIELDS
+from layers.models import Complaint, ExportJob, Notification, Role
+from layers.selectors.exports import PERSONAL_COLUMNS, PUBLIC_COLUMNS
+from layers.selectors.tiles import TILE_COLUMNS
 from layers.services import workflow as wf
 from tests.factories import make_complaint, make_officer, make_team
 from tests.module_data import module_data
@@ -338,6 +343,21 @@ def json_responses(world: World, role: str):
         client.get("/api/stats/areas.geojson?parent=4901&metric=share_closed"),
         Shape(STATS.top, STATS.nested, True),
     )
+    # The officer's export jobs (their status; the files are walked below).
+    job = ExportJob.objects.create(
+        officer=world.officers[role],
+        format="csv",
+        params={"province": "49"},
+        status="ready",
+        rows=3,
+        file_name="complaints_49.csv",
+    )
+    yield (
+        "export-jobs",
+        client.get("/api/exports/"),
+        Shape("page", (("results", "exportjob"),)),
+    )
+    yield "export-job", client.get(f"/api/exports/{job.pk}/"), Shape("exportjob")
     # Errors have fields too.
     yield "error-400", client.get("/api/cases/?status=lost"), Shape("error")
     yield "error-404", client.get("/api/cases/2500-9999999/"), Shape("error")
@@ -582,12 +602,76 @@ def test_the_case_page_shows_the_withheld_marker_to_the_analyst_and_the_text_to_
 # --- Exports, notifications ----------------------------------------------------------------------
 
 
-def test_export_columns_are_classified_and_visible_to_every_role_that_exports(world):
+EXPORT_FORMATS = ("geojson", "gpkg", "csv", "kml", "shp.zip")
+SHAPEFILE_NAMES = {c.short: c.key for c in (*PUBLIC_COLUMNS, *PERSONAL_COLUMNS)}
 
-    for column in PUBLIC_FIELDS:
+
+def export_columns_and_text(ext: str, raw: bytes, tmp_path) -> tuple[set[str], str]:
+    """(the export's column keys, all its values as text) as a reader of the file sees them."""
+    if ext == "geojson":
+        collection = json.loads(raw)
+        keys = {k for f in collection["features"] for k in f["properties"]}
+        return keys, raw.decode()
+    if ext == "kml":
+        root = ElementTree.fromstring(raw)
+        ns = {"k": "http://www.opengis.net/kml/2.2"}
+        keys = set()
+        for placemark in root.iterfind(".//k:Placemark", ns):
+            if placemark.find("k:name", ns) is not None:
+                keys.add("tracking_no")  # NameField
+            if placemark.find("k:description", ns) is not None:
+                keys.add("description")  # the KML driver's description field
+            keys |= {d.get("name") for d in placemark.iterfind(".//k:SimpleData", ns)}
+        return keys, raw.decode()
+    path = tmp_path / f"export.{ext}"
+    path.write_bytes(raw)
+    source = f"/vsizip/{path}" if ext == "shp.zip" else str(path)
+    meta, _fids, _geometry, fields = ogr_read(source)
+    names = list(meta["fields"])
+    if ext == "shp.zip":
+        names = [SHAPEFILE_NAMES[n] for n in names]
+    text = " ".join(str(v) for column in fields for v in column)
+    return set(names), text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_export_column_of_every_format_is_classified_and_visible(world, role, tmp_path):
+    """Every column of every export format, with and without personal data, for every role:
+    classified in ``export.*``; of a class the role may see; and no marker of a class it may
+    not see anywhere in the file."""
+    client = client_for(world, role)
+    checked = 0
+    for ext in EXPORT_FORMATS:
+        for personal in (False, True):
+            url = f"/api/complaints.{ext}?province=49" + ("&personal=true" if personal else "")
+            response = client.get(url)
+            raw = b"".join(response.streaming_content) if response.streaming else response.content
+            if personal and role not in ENTITLED:
+                assert response.status_code == 403, (role, ext)
+                assert_no_markers(world, role, raw.decode(errors="replace"), f"{ext}-refused")
+                continue
+            assert response.status_code == 200, (role, ext, personal, raw[:200])
+            keys, text = export_columns_and_text(ext, raw, tmp_path)
+            assert "tracking_no" in keys, (role, ext)
+            for key in keys:
+                checked += 1
+                cls = policy.field_class(f"export.{key}")  # raises for an unclassified column
+                assert cls in policy.ROLE_CLASSES[role], (role, ext, key, cls)
+            assert_no_markers(world, role, text, f"{ext} personal={personal}")
+            if personal:
+                # The entitled asked for people and got them, in every format.
+                assert marker("busy", "complainant_name") in text, (role, ext)
+            else:
+                for value in (*world.personal_markers, *world.free_markers):
+                    assert value not in text, (role, ext, value)
+    assert checked > 60  # 5 formats × 14 public columns at least
+
+
+def test_tile_columns_are_public_export_columns():
+    for column in TILE_COLUMNS:
         cls = policy.field_class(f"export.{column}")
-        for role in ROLES:
-            assert cls in policy.ROLE_CLASSES[role], (column, role)
+        assert all(cls in policy.ROLE_CLASSES[role] for role in ROLES), column
+    assert not set(TILE_COLUMNS) & {c.key for c in PERSONAL_COLUMNS}
 
 
 def test_the_monthly_report_columns_are_classified_and_carry_no_person(world):

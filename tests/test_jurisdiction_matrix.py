@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+import mapbox_vector_tile
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -44,6 +45,8 @@ from layers.models import (
     ApiToken,
     Attachment,
     Complaint,
+    ExportJob,
+    ExportStatus,
     Notification,
     Partner,
     PartnerSubmission,
@@ -292,6 +295,10 @@ class World:
     locked: dict  # key -> Officer whose login is locked
     tokens: dict  # principal key -> their ApiToken
     keys: dict  # principal key -> the token's key
+    export_job: int = 0  # a ready export of the district officer's (its id)
+
+
+EXPORT_BYTES = b"\xef\xbb\xbftracking_no\nMATRIX-EXPORT-FILE\n"
 
 
 def _subdistrict(area: str) -> Subdistrict:
@@ -422,7 +429,18 @@ def build_world() -> World:
         client = Client()
         client.force_login(officer)
         sessions[key] = client.cookies[settings.SESSION_COOKIE_NAME].value
-    return World(officers, cases, attachments, regs, sessions, locked, tokens, keys)
+    job = ExportJob.objects.create(
+        officer=officers["district_officer"],
+        format="csv",
+        params={"district": "4901"},
+        status=ExportStatus.READY,
+        rows=1,
+        file_name="complaints_4901.csv",
+        file_name_utf8="complaints_4901.csv",
+        expires_at=now + timedelta(days=1),
+    )
+    job.file.save("complaints_4901.csv", ContentFile(EXPORT_BYTES), save=True)
+    return World(officers, cases, attachments, regs, sessions, locked, tokens, keys, job.pk)
 
 
 @pytest.fixture(scope="module")
@@ -493,6 +511,8 @@ def _no_personal_data(body, world, case_key, label):
 # --- The URL table ----------------------------------------------------------------------------
 
 CASE, AREA, OWN, PUBLIC, POST_ONLY = "case-bound", "area-bound", "own data", "public", "POST only"
+# An object of one officer's own, by id in the path (an export job): only its owner opens it.
+OWN_OBJECT = "own object"
 
 URL_CLASSES = {
     # (a) case-bound
@@ -517,6 +537,8 @@ URL_CLASSES = {
     "api:cases-overdue": AREA,
     "api:cases-summary": AREA,
     "api:complaints_geojson": AREA,
+    "api:complaints_export": AREA,
+    "tile": AREA,
     "api:boundaries-lookup": AREA,
     "statistics_area": AREA,
     "monthly_report": AREA,
@@ -546,6 +568,12 @@ URL_CLASSES = {
     "api:team-cases-map": OWN,
     "statistics_home": OWN,
     "api:people-matches": OWN,
+    "exports": OWN,
+    "api:exports": OWN,
+    # (c') one officer's own objects
+    "api:export-detail": OWN_OBJECT,
+    "api:export-download": OWN_OBJECT,
+    "export_download": OWN_OBJECT,
     # (d) public
     "login": PUBLIC,
     "register": PUBLIC,
@@ -571,6 +599,7 @@ URL_CLASSES = {
     "open311:discovery": PUBLIC,
     "open311:services": PUBLIC,
     "open311:service": PUBLIC,
+    "api:boundaries-file": PUBLIC,
     # (e) POST-only actions
     "case_action": POST_ONLY,
     "api:case-actions": POST_ONLY,
@@ -848,8 +877,18 @@ AREA_VARIANTS = {
         "district=4902",
         "subdistrict=490101",
     ],
+    # The same as CSV (a file written by GDAL; its tracking numbers are in the text).
+    "api:complaints_export": [
+        "province=49",
+        "province=48",
+        "district=4901",
+        "district=4902",
+        "subdistrict=490101",
+    ],
     # Open311's list is scoped, and narrowed by area codes (no 403 for another area).
     "open311:requests": ["all", "district=4901", "province=48"],
+    # One z=5 tile holds every case (Mukdahan and Nakhon Phanom): the viewer's, filtered.
+    "tile": ["complaints", "complaints?province=49", "complaints?status=closed", "provinces"],
     # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
     "api:boundaries-lookup": ["4902", "48"],
     # The intake check at the points of cases in and out of each officer's area.
@@ -898,7 +937,24 @@ def _area_request(name: str, variant: str) -> str:
     if name == "open311:requests":
         url = reverse(name, kwargs={"fmt": "json"})
         return url if variant == "all" else f"{url}?{variant}"
+    if name == "api:complaints_export":
+        return f"{reverse(name, kwargs={'extension': 'csv'})}?{variant}"
+    if name == "tile":
+        layer, _sep, query = variant.partition("?")
+        z, x, y = WIDE_TILE
+        url = reverse(name, kwargs={"layer": layer, "z": z, "x": x, "y": y})
+        return f"{url}?{query}" if query else url
     return f"{reverse(name)}?{variant}"
+
+
+# z=5, x=25, y=14 holds Mukdahan and Nakhon Phanom.
+WIDE_TILE = (5, 25, 14)
+
+
+def tile_numbers(world: World, content: bytes) -> set[str]:
+    decoded = mapbox_vector_tile.decode(content)
+    found = decoded.get("complaints", {}).get("features", [])
+    return keys_of(world, [f["properties"]["tracking_no"] for f in found])
 
 
 # Roles with a dashboard: all but the sub-district team member (layers.selectors.dashboards).
@@ -942,9 +998,14 @@ def opens_report(who: Who, province: str) -> bool:
 def test_area_bound(world, who_key, name, variant):
     who = WHO[who_key]
     label = f"{who_key} GET {name} {variant}"
-    api = name.startswith(("api:", "ogc:", "open311:"))
+    api = name.startswith(("api:", "ogc:", "open311:")) or name == "tile"
     response = client_for(world, who).get(_area_request(name, variant))
     body = body_of(response)
+    if name == "tile" and variant == "provinces":  # public geography: everyone, no case
+        assert response.status_code == 200, (label, response.status_code)
+        assert set(mapbox_vector_tile.decode(raw_body(response))) == {"provinces"}, label
+        assert not numbers_in(world, body), label
+        return
     if who.anonymous:
         assert_login_required(response, api=api, label=label)
         assert not numbers_in(world, body), label
@@ -966,6 +1027,8 @@ def test_area_bound(world, who_key, name, variant):
         "province_map",
         "api:complaints_geojson",
         "ogc:complaint-items",
+        "api:complaints_export",
+        "tile",
         "registration_list",
         "lockout_list",
         "statistics_area",
@@ -1043,6 +1106,26 @@ def test_area_bound(world, who_key, name, variant):
             # Every case of the area, whoever asks (the viewer covers all of it).
             expected = len([k for k, spec in SPEC.items() if spec.area.startswith(variant)])
             assert response.json()["total"]["complaints"] == expected, label
+    elif name == "api:complaints_export":
+        field, code = variant.split("=")
+        if not covers_province(who, code[:2]):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        assert body.startswith("\ufefftracking_no,"), label  # UTF-8 with a BOM
+        shows_exactly(visible(who, where=code), numbers_in(world, body))
+        for key in CASE_KEYS:
+            assert description(key) not in body and complainant(key) not in body, label
+    elif name == "tile":
+        query = variant.partition("?")[2]
+        if query == "province=49" and not covers_province(who, "49"):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        expected = visible(who, where="49" if query == "province=49" else "")
+        if query == "status=closed":
+            expected = {k for k in expected if SPEC[k].status == "closed"}
+        shows_exactly(expected, tile_numbers(world, response.content))
+        for key in CASE_KEYS:
+            assert description(key) not in body and complainant(key) not in body, label
     elif name == "api:boundaries-lookup":
         assert response.status_code == 200, (label, response.status_code)
         assert response.json()["subdistrict_code"] == _subdistrict(variant).code, label
@@ -1169,6 +1252,8 @@ OWN_PAGES = {
     ),
     # The intake form's live check of a person (without a person: nothing to match).
     "api:people-matches": Own(api=True, gate=is_recorder),
+    "exports": Own(api=False, gate=has_area),
+    "api:exports": Own(api=True, gate=has_area),
 }
 
 
@@ -1249,6 +1334,33 @@ def test_own_data_writes_touch_only_own_rows(world, who_key):
         assert response.status_code == 403, (who_key, response.status_code)
 
 
+# --- (c') own objects ------------------------------------------------------------------------
+
+# An export job of the district officer's: its status (API) and its file (API and page).
+OWN_OBJECTS = {"api:export-detail": True, "api:export-download": True, "export_download": False}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_OBJECTS))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_own_objects_open_to_their_owner_only(world, who_key, name):
+    who = WHO[who_key]
+    label = f"{who_key} GET {name}"
+    response = client_for(world, who).get(reverse(name, args=[world.export_job]))
+    raw = raw_body(response)
+    if who.anonymous:
+        assert_login_required(response, api=OWN_OBJECTS[name], label=label)
+    elif who_key != "district_officer":
+        assert response.status_code in (403, 404), (label, response.status_code)
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+        if name == "api:export-detail":
+            assert response.json()["id"] == world.export_job, label
+        else:
+            assert raw == EXPORT_BYTES, label
+        return
+    assert b"MATRIX-EXPORT-FILE" not in raw and b"complaints_4901" not in raw, label
+
+
 # --- (d) public -------------------------------------------------------------------------------
 
 PUBLIC_URLS = {
@@ -1274,6 +1386,7 @@ PUBLIC_URLS = {
     "api:categories": {},
     "api:schema": {},
     "api:docs": {},
+    "api:boundaries-file": {"level": "provinces", "extension": "geojson"},
 }
 
 
@@ -1412,6 +1525,7 @@ def test_every_classified_url_is_exercised():
         OWN: set(OWN_PAGES),
         PUBLIC: set(PUBLIC_URLS),
         POST_ONLY: {n for n, c in URL_CLASSES.items() if c == POST_ONLY},
+        OWN_OBJECT: set(OWN_OBJECTS),
     }
     for kind, names in drivers.items():
         classified = {n for n, c in URL_CLASSES.items() if c == kind}

@@ -17,6 +17,7 @@ from layers.models.exchange import (
     WebhookDelivery,
     WebhookSubscriber,
 )
+from layers.models.exports import ExportFormat, ExportJob, ExportStatus, TileCache
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -60,6 +61,9 @@ __all__ = [
     "DeliveryStatus",
     "DuplicateDecision",
     "DuplicateDecisionKind",
+    "ExportFormat",
+    "ExportJob",
+    "ExportStatus",
     "ForwardTarget",
     "HistoryKind",
     "MonthFigure",
@@ -77,6 +81,7 @@ __all__ = [
     "Status",
     "Team",
     "TeamMembership",
+    "TileCache",
     "TrackingCounter",
     "WebhookDelivery",
     "WebhookSubscriber",

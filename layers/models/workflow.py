@@ -118,6 +118,9 @@ class Notification(models.Model):
         related_name="notifications",
     )
     message = models.CharField(max_length=300)
+    # Where the notification leads when it is not about a case (a ready export: the exports
+    # page), as a path of this site.
+    link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,31 +1,31 @@
-"""Complaints as map data: points for map pages and RFC 7946 GeoJSON for exports.
+"""Complaints as map data: points for map pages and the RFC 7946 GeoJSON export stream.
 
-Everything here starts from ``complaints_visible_to`` (the one jurisdiction rule) and reads only
-the public columns in ``PUBLIC_FIELDS``: no complainant, accused party, description or other
-free text ever leaves through a map or an export, whatever the role. The GeoJSON generator
-streams from a server-side cursor so that a national export of millions of rows runs in
-constant memory; OGC API Features and vector tiles (a later issue) reuse
-``complaint_public_rows`` with their own paging and output.
+Everything here starts from ``complaints_visible_to`` (the one jurisdiction rule). Map points
+read only the public columns in ``PUBLIC_FIELDS``: no complainant, accused party, description
+or other free text ever reaches a map, whatever the role. The GeoJSON export takes its
+columns, its SQL and its parameters from ``layers.selectors.exports`` (personal columns only
+on request and only for entitled roles) and streams from a server-side cursor so that a
+national export of millions of rows runs in constant memory; OGC API Features reuses
+``complaint_public_rows`` with its own paging and output.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 
 from django.db.models import F, FloatField, Func, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from layers.errors import Forbidden, InvalidInput
+from layers.errors import Forbidden
 from layers.policy import require_fields, viewer_for
-from layers.selectors.filters import (
-    FILTER_PARAMS,
-    CaseFilter,
-    case_filter_apply,
-    case_filter_from_params,
+from layers.selectors.exports import (
+    EXPORT_FILTERS,
+    ExportRequest,
+    export_request_from_params,
+    export_row_batches,
+    geojson_sql,
 )
+from layers.selectors.filters import CaseFilter, case_filter_apply
 from layers.selectors.scope import complaints_visible_to, officer_covers_province
 
 # The only complaint columns maps and exports read (no personal data, no free text: the
@@ -49,28 +49,15 @@ PUBLIC_FIELDS = (
     "closed_at",
 )
 
-# Decimal places of exported coordinates: 6 is about 0.1 m, RFC 7946 section 11.2's advice.
-COORDINATE_PRECISION = 6
-
-
-# What the GeoJSON export takes: the case filters (one parser with the case lists), at least one
-# area (a national export must be asked for on purpose, not by forgetting a parameter).
-EXPORT_PARAMS = tuple(p for p in FILTER_PARAMS if p not in ("team", "overdue", "forwarded_to"))
+# The case filters the exports take (kept here for callers of the first export).
+EXPORT_PARAMS = EXPORT_FILTERS
 
 
 def export_filter_from_params(params: Mapping) -> CaseFilter:
-    """The export's filters from query parameters; ``InvalidInput`` says what is wrong."""
-    filters = case_filter_from_params(params, allowed=EXPORT_PARAMS, also=())
-    if not filters.has_area:
-        raise InvalidInput(
-            {
-                "province": _(
-                    "Give an area: province=<2 digits>, district=<4 digits> or "
-                    "subdistrict=<6 digits>."
-                )
-            }
-        )
-    return filters
+    """The export's filters from query parameters (at least one area); ``InvalidInput`` says
+    what is wrong. ``layers.selectors.exports.export_request_from_params`` reads the export's
+    own parameters too (``area=all``, ``personal``)."""
+    return export_request_from_params(params).filters
 
 
 def complaint_public_rows(*, officer, filters: CaseFilter) -> QuerySet:
@@ -105,67 +92,29 @@ def complaint_public_rows(*, officer, filters: CaseFilter) -> QuerySet:
     )
 
 
-def _iso(value: datetime | None, tz=None) -> str | None:
-    """ISO 8601 in the project's time zone (Bangkok, +07:00), as officers read dates."""
-    if value is None:
-        return None
-    return value.astimezone(tz or timezone.get_default_timezone()).isoformat()
-
-
-def complaint_feature(row: Mapping) -> dict:
-    """One RFC 7946 Feature from a ``complaint_public_rows`` row ([lon, lat], WGS 84)."""
-    properties = {
-        name: row[name] for name in PUBLIC_FIELDS if name not in ("lon", "lat", "tracking_no")
-    }
-    tz = timezone.get_default_timezone()
-    properties["received_at"] = _iso(row["received_at"], tz)
-    properties["closed_at"] = _iso(row["closed_at"], tz)
-    return {
-        "type": "Feature",
-        "id": row["tracking_no"],
-        "geometry": {
-            "type": "Point",
-            "coordinates": [
-                round(row["lon"], COORDINATE_PRECISION),
-                round(row["lat"], COORDINATE_PRECISION),
-            ],
-        },
-        "properties": {"tracking_no": row["tracking_no"], **properties},
-    }
-
-
-def complaint_geojson_chunks(
-    *, officer, filters: CaseFilter, chunk_size: int = 2000
-) -> Iterator[str]:
+def complaint_geojson_chunks(*, officer, request: ExportRequest) -> Iterator[str]:
     """A FeatureCollection as text pieces, for a streaming response.
 
-    Rows come from a server-side cursor (``QuerySet.iterator``; Django declares it WITH HOLD
-    in autocommit), ``chunk_size`` at a time, so memory stays flat however many rows match.
-    The scope check runs before the first piece is produced, so ``Forbidden`` still
-    becomes a 403 rather than a broken stream: call ``next()`` once before streaming, or use
-    ``complaint_geojson_stream``.
+    Each feature is built by PostgreSQL (``layers.selectors.exports.geojson_sql``) and read
+    from a server-side cursor a batch at a time, so memory stays flat however many rows
+    match. The permission check runs before the first piece is produced, so ``Forbidden``
+    still becomes a 403 rather than a broken stream: call ``next()`` once before streaming, or
+    use ``complaint_geojson_stream``.
     """
-    rows = complaint_public_rows(officer=officer, filters=filters)
+    sql, params = geojson_sql(officer=officer, request=request)
     # No "crs" member: RFC 7946 coordinates are always WGS 84 longitude, latitude.
     yield '{"type":"FeatureCollection","features":['
-    first = True
-    buffer: list[str] = []
-    for row in rows.iterator(chunk_size=chunk_size):
-        text = json.dumps(complaint_feature(row), ensure_ascii=False, separators=(",", ":"))
-        buffer.append(text if first else "," + text)
-        first = False
-        if len(buffer) >= chunk_size:
-            yield "".join(buffer)
-            buffer.clear()
-    if buffer:
-        yield "".join(buffer)
+    separator = ""
+    for rows in export_row_batches(sql, params):
+        yield separator + ",".join([row[0] for row in rows])
+        separator = ","
     yield "]}"
 
 
-def complaint_geojson_stream(*, officer, filters: CaseFilter) -> Iterator[str]:
+def complaint_geojson_stream(*, officer, request: ExportRequest) -> Iterator[str]:
     """``complaint_geojson_chunks`` with its permission check already done."""
-    chunks = complaint_geojson_chunks(officer=officer, filters=filters)
-    head = next(chunks)  # builds the queryset: Forbidden is raised here, not mid-stream
+    chunks = complaint_geojson_chunks(officer=officer, request=request)
+    head = next(chunks)  # builds the statement: Forbidden is raised here, not mid-stream
 
     def stream():
         yield head

@@ -41,16 +41,13 @@ from layers import policy
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.inputs import whole_number
 from layers.models import Category, Channel, Status
+from layers.selectors.exports import COORDINATE_PRECISION
 from layers.selectors.filters import (
     MAX_PARAM_LENGTH,
     CaseFilter,
     case_filter_from_params,
 )
-from layers.selectors.mapdata import (
-    COORDINATE_PRECISION,
-    PUBLIC_FIELDS,
-    complaint_public_rows,
-)
+from layers.selectors.mapdata import PUBLIC_FIELDS, complaint_public_rows
 from layers.selectors.scope import jurisdiction_for
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"

@@ -3,6 +3,8 @@
 ETag (``If-None-Match`` → 304)."""
 
 from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -26,3 +28,16 @@ class BoundaryFileView(APIView):
         response["Cache-Control"] = "public, max-age=3600"
         response["Access-Control-Allow-Origin"] = "*"
         return response
+
+
+# --- The OpenAPI schema (/api/schema/) ----------------------------------------------------------
+extend_schema_view(
+    get=extend_schema(
+        summary="A level's boundaries as GeoJSON or GeoPackage (public)",
+        parameters=[
+            OpenApiParameter("province", str, description="one province's areas (2 digits)"),
+            OpenApiParameter("tolerance", float, description="simplification, in degrees"),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+)(BoundaryFileView)

@@ -14,6 +14,8 @@ import shutil
 
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -94,3 +96,44 @@ class ExportJobDownloadView(APIView):
             file_name=job.file_name,
             file_name_utf8=job.file_name_utf8,
         )
+
+
+# --- The OpenAPI schema (/api/schema/) ----------------------------------------------------------
+_EXPORT_PARAMETERS = [
+    OpenApiParameter(name, str, description=text)
+    for name, text in (
+        ("province", "DOPA province code (2 digits)"),
+        ("district", "DOPA district code (4 digits)"),
+        ("subdistrict", "DOPA sub-district code (6 digits)"),
+        ("area", "all: the caller's whole jurisdiction"),
+        ("status", "statuses, comma-separated"),
+        ("category", "a main category's code"),
+        ("channel", "a channel"),
+        ("since", "received on or after, YYYY-MM-DD"),
+        ("until", "received on or before, YYYY-MM-DD"),
+        ("bbox", "minlon,minlat,maxlon,maxlat"),
+        ("personal", "true: complainants' and free-text columns (entitled roles only)"),
+    )
+]
+extend_schema_view(
+    get=extend_schema(
+        summary="Complaints as GeoPackage, zipped Shapefile, CSV or KML (202: queued)",
+        parameters=_EXPORT_PARAMETERS,
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            202: OpenApiTypes.OBJECT,
+        },
+    )
+)(ComplaintsExportView)
+extend_schema_view(
+    get=extend_schema(summary="The caller's export jobs", responses={200: OpenApiTypes.OBJECT})
+)(ExportJobListView)
+extend_schema_view(
+    get=extend_schema(summary="One export job", responses={200: OpenApiTypes.OBJECT})
+)(ExportJobDetailView)
+extend_schema_view(
+    get=extend_schema(
+        summary="A prepared export file (its owner only)",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+)(ExportJobDownloadView)

@@ -8,6 +8,8 @@ the export's filters as query parameters) and ``provinces``, ``districts``, ``su
 """
 
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
@@ -48,3 +50,12 @@ class TileView(APIView):
             response["Cache-Control"] = "private, no-cache"
             response["Vary"] = "Cookie, Authorization"
         return response
+
+
+# --- The OpenAPI schema (/api/schema/) ----------------------------------------------------------
+extend_schema_view(
+    get=extend_schema(
+        summary="A Mapbox vector tile: complaints (scoped, export filters) or boundaries",
+        responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY, 304: None},
+    )
+)(TileView)

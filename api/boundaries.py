@@ -1,30 +1,42 @@
-"""Boundaries in the API: point → area for officers' forms and tools (``area_for_point``), and
-each level's polygons as public GeoJSON pages (``boundary_areas``). Thin views."""
+"""Boundaries in the API: point → area for officers' forms and tools (``area_for_point``),
+name → area (``area_search``), and each level's polygons as public GeoJSON pages
+(``boundary_areas``). Thin views."""
 
 from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from api.fields import DecimalNumberField, StrictSerializer, WholeNumberField
+from api.fields import (
+    DecimalNumberField,
+    ExactChoiceField,
+    StrictSerializer,
+    TextField,
+    WholeNumberField,
+)
 from api.pagination import StrictPagination
 from api.schema import filter_parameters, paging_parameters, policy_serializer
 from boundaries.models import GeomQuality
 from boundaries.selectors import (
     BOUNDARY_LEVELS,
     BOUNDARY_PARENTS,
+    LEVELS,
     area_for_point,
+    area_search,
     boundary_areas,
     tolerance_for_zoom,
 )
@@ -299,4 +311,95 @@ class BoundaryLevelView(APIView):
         response.content_type = "application/geo+json"
         # Public and slow to change: shared caches may keep it for an hour.
         response["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+class AreaSearchThrottle(SimpleRateThrottle):
+    """``BOUNDARY_SEARCH_PER_MINUTE`` searches per officer per minute (the box asks as the
+    officer types, after a pause: a person stays far below it; a script walking the name
+    list does not). Counted in Django's cache; over it, a 429 with ``wait_seconds``."""
+
+    scope = "area_search"
+
+    def get_rate(self):
+        return f"{settings.BOUNDARY_SEARCH_PER_MINUTE}/min"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class SearchInput(StrictSerializer):
+    q = TextField(required=True, allow_blank=False)
+    limit = WholeNumberField(required=False, min_value=1)
+    level = ExactChoiceField(choices=list(LEVELS), required=False)
+
+    def validate_q(self, value):
+        text = " ".join(value.split())
+        if "\x00" in value or len(text) < SEARCH_MIN_LENGTH or len(text) > SEARCH_MAX_LENGTH:
+            raise serializers.ValidationError(
+                _("Type %(low)s to %(high)s characters of the name.")
+                % {"low": SEARCH_MIN_LENGTH, "high": SEARCH_MAX_LENGTH}
+            )
+        return text
+
+    def validate_limit(self, value):
+        if value > SEARCH_MAX_RESULTS:
+            raise serializers.ValidationError(
+                _("limit is at most %(max)s.") % {"max": SEARCH_MAX_RESULTS}
+            )
+        return value
+
+
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_RESULTS = 20
+
+
+class BoundarySearchView(APIView):
+    """``GET /api/boundaries/search?q=มุกดาหาร[&limit=10][&level=district]`` — provinces,
+    districts and sub-districts whose Thai or English name is like ``q`` (tolerant of
+    spelling), best first, each with the names of the areas that hold it, its bounding box
+    and a point inside it, for a map to zoom to.
+
+    Public geography, but for officers for now (any role, like the point look-up; the public
+    filing page will open it); throttled per officer (``AreaSearchThrottle``). Unknown
+    parameters, a ``q`` of fewer than 2 or more than 100 characters, a ``limit`` over 20 →
+    400 naming the parameter.
+    """
+
+    throttle_classes = [AreaSearchThrottle]
+
+    def check_permissions(self, request):
+        # Before the throttle (DRF checks permissions first): an outsider is refused, not
+        # counted.
+        super().check_permissions(request)
+        if jurisdiction_for(request.user).is_empty:
+            raise Forbidden(_("Your account has no role: ask your administrator."))
+
+    @extend_schema(
+        summary="Areas by Thai or English name (tolerant of spelling)",
+        parameters=[SearchInput],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        params = SearchInput(data=request.query_params.dict(), context={"request": request})
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        level = data.get("level")
+        hits = area_search(
+            query=data["q"],
+            limit=data.get("limit", 10),
+            levels=(level,) if level else LEVELS,
+        )
+        viewer = policy.viewer_for(request.user)
+        body = policy.shape(
+            viewer,
+            "areasearch",
+            {
+                "query": data["q"],
+                "results": [policy.shape(viewer, "areahit", hit.as_dict()) for hit in hits],
+            },
+        )
+        response = Response(body)
+        response["Cache-Control"] = "private, max-age=300"
         return response

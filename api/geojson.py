@@ -8,6 +8,9 @@ byte and answered by ``api/errors.py``.
 """
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from layers.selectors.exports import (
@@ -15,7 +18,11 @@ from layers.selectors.exports import (
     export_file_names,
     export_request_from_params,
 )
-from layers.selectors.mapdata import complaint_geojson_stream
+from layers.selectors.mapdata import (
+    complaint_geojson_stream,
+    complaint_grid,
+    grid_filter_from_params,
+)
 
 # RFC 7946 section 12 registers this media type.
 GEOJSON_CONTENT_TYPE = "application/geo+json"
@@ -34,4 +41,24 @@ class ComplaintsGeoJSONView(APIView):
         response = StreamingHttpResponse(stream, content_type=GEOJSON_CONTENT_TYPE)
         response["Cache-Control"] = "private, no-store"
         response["Content-Disposition"] = content_disposition(*export_file_names(export, "geojson"))
+        return response
+
+
+class ComplaintGridView(APIView):
+    """``GET /api/maps/grid.geojson?cell=<metres>[&province=…|district=…|subdistrict=…]
+    [&status=…&category=…&channel=…&since=…&until=…&bbox=…]`` — the officer's complaints
+    counted on squares (``layers.selectors.mapdata.complaint_grid``: ST_SquareGrid in
+    EPSG:32647, ``cell`` = the side in metres), only the occupied cells: each with ``count``,
+    ``total`` beside them. No area: everything the officer's scope covers (the national map of
+    a central officer). Too many cells for the extent → 400; an outsider → 403."""
+
+    @extend_schema(
+        summary="The caller's complaints counted on squares (GeoJSON; cell = side in metres)",
+        responses={(200, GEOJSON_CONTENT_TYPE): OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        filters, cell = grid_filter_from_params(request.query_params)
+        body = complaint_grid(officer=request.user, filters=filters, cell_m=cell)
+        response = Response(body, content_type=GEOJSON_CONTENT_TYPE)
+        response["Cache-Control"] = "private, no-store"
         return response

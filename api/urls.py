@@ -49,6 +49,8 @@ urlpatterns: list = [
         name="boundaries-level",
     ),
     path("categories/", categories.CategoryListView.as_view(), name="categories"),
+    path("boundaries/search", boundaries.BoundarySearchView.as_view(), name="boundaries-search"),
+    path("maps/grid.geojson", geojson.ComplaintGridView.as_view(), name="complaints-grid"),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
     path("cases.geojson", cases.CaseFeaturesView.as_view(), name="cases-geojson"),
     path("cases/queue/", cases.CaseQueueView.as_view(), name="cases-queue"),

@@ -6,7 +6,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 
-from django.contrib.gis.db.models import Extent, MultiPolygonField
+from django.contrib.gis.db.models import Extent, MultiPolygonField, PointField
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
@@ -261,3 +261,187 @@ def tolerance_for_zoom(zoom: int) -> float:
     0.000687
     """
     return 360.0 / (256 * 2**zoom) / 2
+
+
+# ---------------------------------------------------------------- place names and search
+
+# The levels of the area tables, largest first, with their tables and code lengths.
+LEVELS = ("province", "district", "subdistrict")
+_TABLES = {
+    "province": "boundaries_province",
+    "district": "boundaries_district",
+    "subdistrict": "boundaries_subdistrict",
+}
+
+# Words people put before a name ("จ.มุกดาหาร", "อำเภอเมือง", "Tambon Si Bun Rueang"): the
+# names in the tables have none, so the search drops them first.
+_NAME_PREFIXES = (
+    "จังหวัด",
+    "อำเภอ",
+    "ตำบล",
+    "แขวง",
+    "เขต",
+    "กิ่งอำเภอ",
+    "จ.",
+    "อ.",
+    "ต.",
+    "changwat ",
+    "amphoe ",
+    "amphur ",
+    "tambon ",
+    "khet ",
+    "khwaeng ",
+    "province ",
+    "district ",
+    "sub-district ",
+    "subdistrict ",
+)
+# Trigram similarity below this is not a match (pg_trgm's own default for ``%`` is 0.3; Thai
+# names are short, so a missing letter costs more: "มุกดาหา" is 0.7 of "มุกดาหาร",
+# "มุดาหาร" 0.55).
+SEARCH_MIN_SIMILARITY = 0.3
+
+
+def search_text(query: str) -> str:
+    """The query as the names are written: spaces squeezed, a leading "จ."/"อำเภอ"/
+    "Tambon"… dropped.
+
+    >>> search_text("  จ. มุกดาหาร ")
+    'มุกดาหาร'
+    >>> search_text("Amphoe Mueang Mukdahan")
+    'Mueang Mukdahan'
+    """
+    text = " ".join(query.split())
+    lowered = text.lower()
+    for prefix in _NAME_PREFIXES:
+        if lowered.startswith(prefix) and len(text) > len(prefix):
+            return text[len(prefix) :].strip()
+    return text
+
+
+# One query over the three tables: pg_trgm's similarity on the Thai and the English name, a
+# bonus for a name that starts with the query (typing "มุก" finds มุกดาหาร before it is
+# spelt out), the largest level first among equals. The ``%%`` operator uses the trigram
+# indexes (migration 0005); ILIKE prefix matches are added for short queries, whose
+# trigrams are too few to pass the threshold.
+_SEARCH_SQL = """
+WITH q AS (SELECT %(q)s::text AS q, lower(%(q)s::text) AS ql),
+hits AS (
+    SELECT 'province' AS level, 0 AS rank, a.code, a.name_th, a.name_en,
+           NULL::text AS district_name_th, NULL::text AS district_name_en,
+           NULL::text AS province_name_th, NULL::text AS province_name_en, a.geom
+    FROM boundaries_province a, q
+    WHERE a.name_th %% q.q OR lower(a.name_en) %% q.ql
+       OR a.name_th LIKE q.q || '%%' OR lower(a.name_en) LIKE q.ql || '%%'
+    UNION ALL
+    SELECT 'district', 1, a.code, a.name_th, a.name_en, NULL, NULL, p.name_th, p.name_en, a.geom
+    FROM boundaries_district a JOIN boundaries_province p ON p.code = a.province_id, q
+    WHERE a.name_th %% q.q OR lower(a.name_en) %% q.ql
+       OR a.name_th LIKE q.q || '%%' OR lower(a.name_en) LIKE q.ql || '%%'
+    UNION ALL
+    SELECT 'subdistrict', 2, a.code, a.name_th, a.name_en, d.name_th, d.name_en,
+           p.name_th, p.name_en, COALESCE(a.geom, c.geom)
+    FROM boundaries_subdistrict a
+    JOIN boundaries_district d ON d.code = a.district_id
+    JOIN boundaries_province p ON p.code = a.province_id
+    LEFT JOIN boundaries_subdistrict c ON c.code = a.covered_by_id, q
+    WHERE a.name_th %% q.q OR lower(a.name_en) %% q.ql
+       OR a.name_th LIKE q.q || '%%' OR lower(a.name_en) LIKE q.ql || '%%'
+),
+scored AS (
+    SELECT hits.*,
+           GREATEST(similarity(name_th, q.q), similarity(lower(name_en), q.ql))
+             + CASE WHEN name_th = q.q OR lower(name_en) = q.ql THEN 1
+                    WHEN name_th LIKE q.q || '%%' OR lower(name_en) LIKE q.ql || '%%' THEN 0.5
+                    ELSE 0 END AS score
+    FROM hits, q
+)
+SELECT level, code, name_th, name_en, district_name_th, district_name_en, province_name_th,
+       province_name_en, round(score::numeric, 3)::float AS score,
+       ST_XMin(geom), ST_YMin(geom), ST_XMax(geom), ST_YMax(geom),
+       ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))
+FROM scored
+WHERE level = ANY(%(levels)s) AND geom IS NOT NULL
+ORDER BY score DESC, rank, code
+LIMIT %(limit)s
+"""
+
+
+@dataclass(frozen=True)
+class AreaHit:
+    """An area found by name: its level, code, names, the names of the areas that hold it,
+    its bounding box (min lon, min lat, max lon, max lat) and a point inside it."""
+
+    level: str
+    code: str
+    name_th: str
+    name_en: str
+    district_name_th: str | None
+    district_name_en: str | None
+    province_name_th: str | None
+    province_name_en: str | None
+    score: float
+    bbox: tuple[float, float, float, float]
+    lat: float
+    lon: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def area_search(*, query: str, limit: int = 10, levels: tuple[str, ...] = LEVELS) -> list[AreaHit]:
+    """Areas whose Thai or English name is like ``query``, best first.
+
+    Tolerant of spelling (trigram similarity: "มุกดาหา", "Mukdaharn" find มุกดาหาร), of
+    a leading "จ."/"อำเภอ"/"Tambon" and of case; a name that starts with the query ranks
+    above one merely like it, and an exact name above both. Areas without a polygon are
+    left out (there is nothing to zoom to); a code without a polygon of its own (new Bangkok
+    khwaeng) zooms to the polygon that covers it.
+    """
+    text = search_text(query)
+    if not text:
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT set_limit(%s)", [SEARCH_MIN_SIMILARITY])
+        cur.execute(_SEARCH_SQL, {"q": text, "levels": list(levels), "limit": limit})
+        rows = cur.fetchall()
+    return [
+        AreaHit(
+            *row[:9],
+            bbox=tuple(round(v, 5) for v in row[9:13]),
+            lon=round(row[13], 5),
+            lat=round(row[14], 5),
+        )
+        for row in rows
+    ]
+
+
+def area_labels(queryset, *, level: str) -> list[dict]:
+    """Where to write each area's name on a map: a point inside its polygon
+    (``ST_PointOnSurface``), the names, and the level, for ``maps/static/maps/mapkit.js``'s
+    label layer. Areas without a polygon have no label."""
+    rows = (
+        queryset.filter(geom__isnull=False)
+        .annotate(
+            label_x=Func(
+                F("geom"), function="ST_PointOnSurface", output_field=PointField(srid=4326)
+            )
+        )
+        .annotate(
+            lon=Func(F("label_x"), function="ST_X", output_field=FloatField()),
+            lat=Func(F("label_x"), function="ST_Y", output_field=FloatField()),
+        )
+        .order_by("code")
+        .values_list("code", "name_th", "name_en", "lon", "lat")
+    )
+    return [
+        {
+            "level": level,
+            "code": code,
+            "name_th": name_th,
+            "name_en": name_en,
+            "lat": round(lat, 5),
+            "lon": round(lon, 5),
+        }
+        for code, name_th, name_en, lon, lat in rows
+    ]

@@ -337,6 +337,25 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"person_match": PERSON_MATCH_RATE}
 # it is then an optional layer under the boundaries. Attribution as the tile licence requires.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "")
+
+# Maps: a base map of tiles under the boundaries, OpenStreetMap's standard tiles by default
+# (their usage policy: https://operations.osmfoundation.org/policies/tiles/). Set MAP_TILE_URL
+# to another {z}/{x}/{y} address (an in-house tile server), or to empty for none: the
+# boundaries are then the base map, and every map works with no internet either way (a
+# layer switcher offers "no base map"). Attribution as the tile licence requires.
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+MAP_TILE_URL = env_str("MAP_TILE_URL", OSM_TILE_URL)
+MAP_TILE_ATTRIBUTION = env_str(
+    "MAP_TILE_ATTRIBUTION",
+    "© OpenStreetMap contributors" if MAP_TILE_URL == OSM_TILE_URL else "",
+)
+MAP_TILE_MAX_ZOOM = env_int("MAP_TILE_MAX_ZOOM", 19)
+# A self-hosted base map for networks without the internet: an MBTiles file (SQLite, raster
+# PNG/JPEG/WebP tiles) served by us at /tiles/base/{z}/{x}/{y}.png and offered (and shown
+# first) in the layer switcher. Empty: none.
+MAP_TILE_MBTILES = env_str("MAP_TILE_MBTILES", "")
+# Area search (/api/boundaries/search): requests per officer per minute.
+BOUNDARY_SEARCH_PER_MINUTE = env_int("BOUNDARY_SEARCH_PER_MINUTE", 60)
 # Complaint points drawn on a province map (the most recent first); the page says how many
 # it left out and links the full GeoJSON export.
 MAP_MAX_POINTS = env_int("MAP_MAX_POINTS", 5000)

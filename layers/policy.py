@@ -83,7 +83,9 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # report),
 # ``duplicate`` (a suggested duplicate by place), ``person_match`` (another case of the same
 # person), ``open311*`` (Open311 GeoReport v2 requests, receipts, services and errors),
-# ``webhook`` (the body of a webhook).
+# ``webhook`` (the body of a webhook), ``areasearch``/``areahit`` (an area search by name),
+# ``grid`` (a grid square of counted complaints), ``maparea`` (an area's figures in a map
+# popup).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -353,6 +355,48 @@ FIELD_CLASSES: dict[str, str] = {
         for key in ("code", "name_th", "name_en", "is_other", "sla_days", "subcategories")
     },
     "categories.results": PUBLIC,
+    # --- area search by name (boundaries.selectors.area_search): public geography ----------
+    "areasearch.query": PUBLIC,
+    "areasearch.results": PUBLIC,
+    **{
+        f"areahit.{key}": PUBLIC
+        for key in (
+            "level",
+            "code",
+            "name_th",
+            "name_en",
+            "district_name_th",
+            "district_name_en",
+            "province_name_th",
+            "province_name_en",
+            "score",
+            "bbox",
+            "lat",
+            "lon",
+        )
+    },
+    # --- complaints counted on a square grid (mapdata.complaint_grid): counts of cases, no
+    # case in them, but a count of 1 places a case within a cell: officers' working data ------
+    "grid.i": CASE,
+    "grid.j": CASE,
+    "grid.count": CASE,
+    "grid.cell_m": CASE,
+    "grid.srid": CASE,
+    "grid.total": CASE,
+    # --- an area's figures in a map popup (layers.metrics.derive) --------------------------
+    **{
+        f"maparea.{key}": CASE
+        for key in (
+            "complaints",
+            "closed",
+            "open_backlog",
+            "overdue",
+            "share_closed",
+            "median_days_to_close",
+            "per_10k",
+            "on_target",
+        )
+    },
     # --- what a notification (in-app, e-mail) says about a case -----------------------------
     "notification.no": PUBLIC,
     "notification.category": PUBLIC,

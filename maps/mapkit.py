@@ -47,6 +47,12 @@ from layers.models import Status
 from layers.thaidate import format_be_date
 
 LEAFLET_DIR = "vendor/leaflet-1.9.4"
+HEAT_DIR = "vendor/leaflet.heat-0.2.0"
+CLUSTER_DIR = "vendor/leaflet.markercluster-1.5.3"
+MAPKIT_JS = "maps/mapkit.js"
+MAPKIT_CSS = "maps/mapkit.css"
+# Below this zoom an area's complaints are a heatmap; from it on, clustered markers.
+CLUSTER_MIN_ZOOM = 12
 
 # Complaint markers by status: distinguishable for the common colour-vision deficiencies
 # (blue / orange / purple / teal / grey) and legible on white and on the boundary fill.
@@ -76,11 +82,74 @@ DISTRICT_STYLE = {"color": "#1d3f72", "weight": 3, "opacity": 1, "fill": False}
 
 
 def leaflet_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """folium-style (name, url) lists of the vendored Leaflet JS and CSS."""
+    """folium-style (name, url) lists of the vendored Leaflet JS and CSS, and of our own map
+    helpers (``maps/static/maps/mapkit.js``: base layers, labels, search, legends)."""
     return (
-        [("leaflet", static(f"{LEAFLET_DIR}/leaflet.js"))],
-        [("leaflet_css", static(f"{LEAFLET_DIR}/leaflet.css"))],
+        [
+            ("leaflet", static(f"{LEAFLET_DIR}/leaflet.js")),
+            ("damrong_mapkit", static(MAPKIT_JS)),
+        ],
+        [
+            ("leaflet_css", static(f"{LEAFLET_DIR}/leaflet.css")),
+            ("damrong_mapkit_css", static(MAPKIT_CSS)),
+        ],
     )
+
+
+def heat_assets() -> list[tuple[str, str]]:
+    """Leaflet.heat, vendored (folium's ``HeatMap`` points at a CDN)."""
+    return [("leaflet-heat.js", static(f"{HEAT_DIR}/leaflet-heat.js"))]
+
+
+def cluster_assets() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Leaflet.markercluster, vendored (folium's ``MarkerCluster`` points at a CDN)."""
+    return (
+        [("markerclusterjs", static(f"{CLUSTER_DIR}/leaflet.markercluster.js"))],
+        [
+            ("markerclustercss", static(f"{CLUSTER_DIR}/MarkerCluster.css")),
+            ("markerclusterdefaultcss", static(f"{CLUSTER_DIR}/MarkerCluster.Default.css")),
+        ],
+    )
+
+
+def tile_url_template(url: str) -> str:
+    """``/tiles/base/{z}/{x}/{y}.png``: our MBTiles endpoint as a Leaflet URL template."""
+    return url.replace("/0/0/0.", "/{z}/{x}/{y}.")
+
+
+def base_map_config(*, tiles_url: str | None = None, attribution: str | None = None) -> dict:
+    """The base layers every map offers (``DamrongMap.baseLayers`` in mapkit.js): the
+    self-hosted MBTiles file when ``MAP_TILE_MBTILES`` names one (shown first: it works with
+    no internet), the ``MAP_TILE_URL`` tiles (OpenStreetMap by default), and "no base map",
+    where the boundaries are the base map (the only one when both settings are empty)."""
+    from django.urls import reverse
+
+    from maps.tiles import mbtiles_metadata
+
+    layers = []
+    if settings.MAP_TILE_MBTILES:
+        meta = mbtiles_metadata()
+        layers.append(
+            {
+                "name": meta.get("name") or _("Base map (this server)"),
+                "url": tile_url_template(reverse("tiles_base", args=[0, 0, 0])),
+                "attribution": meta.get("attribution", ""),
+                "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+                "max_native_zoom": int(meta.get("maxzoom") or settings.MAP_TILE_MAX_ZOOM),
+            }
+        )
+    url = settings.MAP_TILE_URL if tiles_url is None else tiles_url
+    if url:
+        osm = url == settings.OSM_TILE_URL
+        layers.append(
+            {
+                "name": _("OpenStreetMap") if osm else _("Base map"),
+                "url": url,
+                "attribution": attribution or settings.MAP_TILE_ATTRIBUTION or url,
+                "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+            }
+        )
+    return {"layers": layers, "none": _("No base map (boundaries only)")}
 
 
 class _Registry(MacroElement):
@@ -116,7 +185,14 @@ def offline_map(
     vendored plugin files as (name, static URL) pairs.
     """
     # Quarter zoom steps let fit_bounds fill the frame with the province, not half of it.
-    options = {"tiles": None, "control_scale": True, "zoom_start": 9, "zoom_snap": 0.25}
+    # maxZoom: with no tile layer to say it, Leaflet.markercluster needs the map to.
+    options = {
+        "tiles": None,
+        "control_scale": True,
+        "zoom_start": 9,
+        "zoom_snap": 0.25,
+        "maxZoom": settings.MAP_TILE_MAX_ZOOM,
+    }
     options.update(map_options)
     m = folium.Map(**options)
     js, css = leaflet_assets()
@@ -127,17 +203,193 @@ def offline_map(
     if bounds:
         min_lon, min_lat, max_lon, max_lat = bounds
         m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
-    tiles_url = settings.MAP_TILE_URL if tiles_url is None else tiles_url
-    if tiles_url:
-        folium.TileLayer(
-            tiles=tiles_url,
-            attr=tiles_attribution or settings.MAP_TILE_ATTRIBUTION or tiles_url,
-            name=_("Background map"),
-            overlay=True,
-            control=True,
-            show=True,
-        ).add_to(m)
+    # Tile layers live in Leaflet's tile pane, under every vector layer: the boundaries are
+    # always drawn over the base map. LayerSwitch (map_parts) adds the switcher.
+    m.damrong_base_map = base_map_config(tiles_url=tiles_url, attribution=tiles_attribution)
     return m
+
+
+class LayerSwitch(MacroElement):
+    """The layer switcher: the base layers of ``base_map_config`` (radio buttons, made by
+    mapkit.js) and every overlay layer of the map (check boxes), like folium's
+    ``LayerControl``. Collapsed to an icon on phone-sized screens."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control.layers(
+            DamrongMap.baseLayers({{ this._parent.get_name() }}, {{ this.config_json }}),
+            {
+                {%- for key, val in this.overlays %}
+                {{ key|tojson }}: {{ val }},
+                {%- endfor %}
+            },
+            {collapsed: window.innerWidth < 760}
+        ).addTo({{ this._parent.get_name() }});
+        window.damrongMaps[{{ this._parent.get_name()|tojson }}].control = {{ this.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: Mapping):
+        super().__init__()
+        self._name = "LayerSwitch"
+        self.config_json = script_json(config)
+        self.overlays: list[tuple[str, str]] = []
+
+    def render(self, **kwargs):
+        self.overlays = [
+            (item.layer_name, item.get_name())
+            for item in self._parent._children.values()
+            if isinstance(item, Layer) and item.control and item.overlay
+        ]
+        super().render(**kwargs)
+
+
+class LabelLayer(Layer):
+    """Place names (``boundaries.selectors.area_labels`` rows of one or more levels), shown
+    where they fit: each level in its zoom range, none over another (mapkit.js)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = DamrongMap.labels(
+            {{ this._parent.get_name() }}, {{ this.data_json }}
+        );
+        window.damrongMaps[{{ this._parent.get_name()|tojson }}].layers[{{ this.key|tojson }}] =
+            {{ this.get_name() }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, labels: list[dict], *, name: str, key: str = "labels", show=True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "LabelLayer"
+        self.data_json = script_json(labels)
+        self.key = key
+
+
+class _Script(MacroElement):
+    """A call into mapkit.js with JSON options: ``DamrongMap.<function>(map, options)``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        DamrongMap[{{ this.function|tojson }}]({{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, function: str, options: Mapping):
+        super().__init__()
+        self._name = "DamrongScript"
+        self.function = function
+        self.options_json = script_json(options)
+
+
+def search_options() -> dict:
+    """Options of the area search box (``DamrongMap.search``)."""
+    from django.urls import reverse
+
+    return {
+        "url": reverse("api:boundaries-search"),
+        "placeholder": _("Find a province, district or sub-district"),
+        "empty": _("No area has a name like that."),
+        "failed": _("The search failed; check the connection and try again."),
+        "levels": {
+            "province": _("province"),
+            "district": _("district"),
+            "subdistrict": _("sub-district"),
+        },
+    }
+
+
+def SearchBox() -> _Script:  # noqa: N802 - reads as the control it adds
+    """The area search box (top left): finds an area by its Thai or English name."""
+    return _Script("search", search_options())
+
+
+def Legend(title: str, items: Sequence[Mapping]) -> _Script:  # noqa: N802
+    """A legend in the map's corner: ``items`` = [{label, color, shape}] (mapkit.js)."""
+    return _Script("legend", {"title": title, "items": list(items)})
+
+
+def status_legend_items() -> list[dict]:
+    return [
+        {"label": label, "color": color, "shape": "dot", "border": "#ffffff"}
+        for _status, label, color in status_legend()
+    ]
+
+
+class ZoomSwitch(MacroElement):
+    """Shows ``low`` below ``zoom`` and ``high`` from it on (the heatmap, then clustered
+    markers when zoomed in); the layer switcher's boxes follow."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, low, high) {
+            function swap() {
+                var near = map.getZoom() >= {{ this.zoom }};
+                if (near) { if (map.hasLayer(low)) map.removeLayer(low); if (!map.hasLayer(high)) map.addLayer(high); }
+                else { if (map.hasLayer(high)) map.removeLayer(high); if (!map.hasLayer(low)) map.addLayer(low); }
+            }
+            map.on("zoomend", swap);
+            swap();
+        })({{ this._parent.get_name() }}, {{ this.low }}, {{ this.high }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, low: Layer, high: Layer, *, zoom: float = CLUSTER_MIN_ZOOM):
+        super().__init__()
+        self._name = "ZoomSwitch"
+        self.low = low.get_name()
+        self.high = high.get_name()
+        self.zoom = float(zoom)
+
+
+class _RegisterLayer(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.damrongMaps[{{ this._parent.get_name()|tojson }}].layers[{{ this.key|tojson }}] =
+            {{ this.layer }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, layer: Layer, key: str):
+        super().__init__()
+        self.layer = layer.get_name()
+        self.key = key
+
+
+def heat_layer(m: folium.Map, cells: Sequence[Sequence[float]], *, name: str, key: str = "heat"):
+    """folium's HeatMap plugin on ``cells`` = [[lat, lon, weight]], loading the vendored
+    Leaflet.heat instead of its CDN copy."""
+    from folium.plugins import HeatMap
+
+    heat = HeatMap(
+        [list(c) for c in cells],
+        name=name,
+        radius=18,
+        blur=14,
+        min_opacity=0.35,
+        max_zoom=CLUSTER_MIN_ZOOM,
+        gradient=HEAT_GRADIENT,
+        overlay=True,
+        control=True,
+        show=True,
+    )
+    heat.default_js = heat_assets()  # instance attribute: the class keeps folium's list
+    heat.add_to(m)
+    m.add_child(_RegisterLayer(heat, key))
+    return heat
+
+
+# Leaflet.heat's colours from cool to hot (a colour-blind-safe sequential ramp: viridis-like).
+HEAT_GRADIENT = {0.2: "#2c7bb6", 0.4: "#00a6ca", 0.6: "#90eb9d", 0.8: "#f9d057", 1.0: "#d7191c"}
 
 
 def script_json(value) -> str:
@@ -192,6 +444,14 @@ class AreaLayer(Layer):
                         return div;
                     }, {sticky: true});
                     {%- endif %}
+                    {%- if this.popup_labels %}
+                    layer.bindPopup(function (target) {
+                        return DamrongMap.areaPopup(
+                            target.feature.properties, {{ this.popup_labels_json }},
+                            {noData: {{ this.no_data|tojson }}}
+                        );
+                    });
+                    {%- endif %}
                 }
             }
         ));
@@ -214,6 +474,7 @@ class AreaLayer(Layer):
         attribution: str = "",
         show: bool = True,
         control: bool = True,
+        popup_labels: Mapping[str, str] | None = None,
     ):
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "AreaLayer"
@@ -222,7 +483,12 @@ class AreaLayer(Layer):
         self.css_class = css_class
         self.style = dict(style or SUBDISTRICT_STYLE)
         self.tooltip = tooltip
-        self.interactive = bool(tooltip) if interactive is None else interactive
+        # With popup_labels, a click shows the area's ``figures`` property (those keys, in
+        # that order, with these labels) and its ``links`` (DamrongMap.areaPopup).
+        self.popup_labels = dict(popup_labels or {})
+        self.popup_labels_json = script_json(self.popup_labels)
+        self.no_data = _("No cases here.")
+        self.interactive = bool(tooltip or popup_labels) if interactive is None else interactive
         # Shown by Leaflet's attribution control while the layer is on the map (as HTML:
         # pass our own constants only, never data).
         self.attribution = attribution
@@ -244,7 +510,7 @@ class ComplaintLayer(Layer):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJSON(
+        var {{ this.get_name() }}_points = L.geoJSON(
             {"type": "FeatureCollection", "features": {{ this.features_json }}},
             {
                 pointToLayer: function (feature, latlng) {
@@ -263,7 +529,16 @@ class ComplaintLayer(Layer):
                         var box = document.createElement("div");
                         box.className = "damrong-popup";
                         var title = document.createElement("strong");
-                        title.textContent = p[{{ this.title_field|tojson }}];
+                        if (p.url) {
+                            // Only cases the viewer may open carry a link (complaint_points).
+                            var link = document.createElement("a");
+                            link.href = p.url;
+                            link.className = "damrong-case-link";
+                            link.textContent = p[{{ this.title_field|tojson }}];
+                            title.appendChild(link);
+                        } else {
+                            title.textContent = p[{{ this.title_field|tojson }}];
+                        }
                         box.appendChild(title);
                         var list = document.createElement("dl");
                         rows.forEach(function (row) {
@@ -279,11 +554,28 @@ class ComplaintLayer(Layer):
                             list.appendChild(dd);
                         });
                         box.appendChild(list);
+                        if (p.url) {
+                            var open = document.createElement("a");
+                            open.href = p.url;
+                            open.textContent = {{ this.open_label|tojson }};
+                            var line = document.createElement("p");
+                            line.className = "damrong-popup-link";
+                            line.appendChild(open);
+                            box.appendChild(line);
+                        }
                         return box;
                     });
                 }
             }
         );
+        {%- if this.cluster %}
+        var {{ this.get_name() }} = L.markerClusterGroup({
+            showCoverageOnHover: false, maxClusterRadius: 50, spiderfyOnMaxZoom: true,
+            disableClusteringAtZoom: 17
+        }).addLayers({{ this.get_name() }}_points.getLayers());
+        {%- else %}
+        var {{ this.get_name() }} = {{ this.get_name() }}_points;
+        {%- endif %}
         window.damrongMaps[{{ this._parent.get_name()|tojson }}].layers[{{ this.key|tojson }}] =
             {{ this.get_name() }};
         {% endmacro %}
@@ -302,9 +594,13 @@ class ComplaintLayer(Layer):
         popup_rows: Sequence[tuple[str, str]] | None = None,
         colors: Mapping[str, str] | None = None,
         show: bool = True,
+        cluster: bool = False,
     ):
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "ComplaintLayer"
+        # Clustered (Leaflet.markercluster, vendored): add cluster_assets() to the map.
+        self.cluster = cluster
+        self.open_label = _("Open the case")
         self.features_json = script_json(features)
         self.lookups_json = script_json(lookups or {})
         self.key = key
@@ -330,11 +626,18 @@ def _localized(row: Mapping, stem: str) -> str | None:
     return row.get(f"{stem}_en") or thai
 
 
-def complaint_points(rows: Iterable[Mapping]) -> tuple[list[dict], dict]:
+def complaint_points(
+    rows: Iterable[Mapping], *, openable: Iterable[str] = ()
+) -> tuple[list[dict], dict]:
     """Point features and label lookups for ``ComplaintLayer`` from ``layers.selectors.mapdata``
     rows: tracking number, category and sub-category codes, status, B.E. received date, with
     the category names (in the page's language) and status labels in ``lookups``. Nothing
-    else: the rows hold no personal data, and the popup shows only these."""
+    else: the rows hold no personal data, and the popup shows only these. A point whose
+    tracking number is in ``openable`` (``mapdata.openable_tracking_numbers``: what the scope
+    lets the viewer open) links to its case page."""
+    from django.urls import reverse
+
+    openable = set(openable)
     features = []
     lookups: dict[str, dict] = {
         "category": {},
@@ -362,6 +665,8 @@ def complaint_points(rows: Iterable[Mapping]) -> tuple[list[dict], dict]:
                 },
             }
         )
+        if row["tracking_no"] in openable:
+            features[-1]["properties"]["url"] = reverse("case_detail", args=[row["tracking_no"]])
     return features, lookups
 
 
@@ -383,11 +688,6 @@ class MapParts:
 
 _MAP_CSS = """<style>
   #%(id)s { width: 100%%; height: 100%%; }
-  .leaflet-container { font: inherit; }
-  .damrong-popup dl { margin: .25rem 0 0; display: grid; grid-template-columns: auto 1fr;
-                      gap: 0 .5rem; }
-  .damrong-popup dt { color: #5b6470; }
-  .damrong-popup dd { margin: 0; }
 </style>"""
 
 
@@ -400,7 +700,7 @@ def map_parts(m: folium.Map, *, layer_control: bool = True) -> MapParts:
     only before it loads. The page sizes the map's container instead.
     """
     if layer_control:
-        folium.LayerControl(collapsed=False).add_to(m)
+        m.add_child(LayerSwitch(getattr(m, "damrong_base_map", base_map_config())))
     figure = m.get_root()
     figure.render()
     dropped = {"meta_http", m.get_name()}
@@ -414,3 +714,15 @@ def map_parts(m: folium.Map, *, layer_control: bool = True) -> MapParts:
         html=mark_safe(figure.html.render()),  # noqa: S308
         script=mark_safe(f"<script>\n{figure.script.render()}\n</script>"),  # noqa: S308
     )
+
+
+def popup_figure_labels() -> dict[str, str]:
+    """The figures an area's popup shows (``layers.metrics``), in order, with their labels."""
+    return {
+        "complaints": _("Complaints"),
+        "open_backlog": _("Open backlog"),
+        "overdue": _("Overdue"),
+        "share_closed": _("Share closed (target 80 %)"),
+        "median_days_to_close": _("Median days to close"),
+        "per_10k": _("Per 10,000 residents"),
+    }

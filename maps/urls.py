@@ -6,6 +6,7 @@ from maps.views import accounts
 from maps.views import cases as case_views
 from maps.views import dashboards as dashboard_views
 from maps.views import exports as export_views
+from maps.views import heatmap as heatmap_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
 from maps.views import statistics as statistics_views
@@ -29,6 +30,9 @@ urlpatterns = [
     # district with the sub-district picked).
     path("dashboards/", dashboard_views.dashboard_home, name="dashboards"),
     path("dashboards/<str:code>/", dashboard_views.dashboard, name="dashboard"),
+    path("maps/heatmap/", heatmap_views.heatmap, name="heatmap"),
+    # The self-hosted base map (MAP_TILE_MBTILES), XYZ numbering.
+    path("tiles/base/<int:z>/<int:x>/<int:y>.png", heatmap_views.base_tile, name="tiles_base"),
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
     path("cases/new/", intake_views.intake_new, name="intake_new"),
     path("cases/new/done/<str:tracking_no>/", intake_views.intake_done, name="intake_done"),

@@ -27,6 +27,11 @@ SECOND_PROVINCE = "48"
 settings.BOUNDARIES_LOOKUP_RECHECK_SECONDS = 0
 # Tests count cases they have just made: the dashboards' figures are counted afresh.
 settings.DASHBOARD_FIGURES_CACHE_SECONDS = 0
+# The tests run with the base map off: no page asks a tile server for anything (a test turns
+# it on where it checks the tile layer itself).
+settings.MAP_TILE_URL = ""
+settings.MAP_TILE_ATTRIBUTION = ""
+settings.MAP_TILE_MBTILES = ""
 
 
 def load_test_boundaries():

@@ -316,6 +316,17 @@ def json_responses(world: World, role: str):
         Shape("categories", (("results", "category"), ("subcategories", "category"))),
     )
     yield (
+        "area-search",
+        client.get("/api/boundaries/search?q=มุกดาหาร"),
+        Shape("areasearch", (("results", "areahit"),)),
+    )
+    yield "grid", client.get("/api/maps/grid.geojson?cell=5000"), Shape("grid", (), True)
+    yield (
+        "grid-province",
+        client.get("/api/maps/grid.geojson?cell=2000&province=49"),
+        Shape("grid", (), True),
+    )
+    yield (
         "team-list",
         client.get("/api/team/cases"),
         Shape("page", (("open", "teamcase"), ("closed", "teamcase"), ("position", "position"))),

@@ -551,6 +551,10 @@ URL_CLASSES = {
     "api:stats-shapes": AREA,
     "ogc:complaint-items": AREA,
     "open311:requests": AREA,
+    "api:boundaries-search": AREA,
+    "api:complaints-grid": AREA,
+    "heatmap": AREA,
+    "tiles_base": AREA,
     # (c) own data
     "home": OWN,
     "dashboards": OWN,
@@ -903,6 +907,14 @@ AREA_VARIANTS = {
     "statistics_area": ["49", "4901", "4902", "48"],
     # Last month's report of a province (no month is frozen in this world: queued, 202).
     "monthly_report": ["49", "48"],
+    # Names are public geography: any officer with a role may search them.
+    "api:boundaries-search": ["q=มุกดาหาร", "q=Nakhon Phanom"],
+    # Counts on hexagons: everything the officer sees, or one province of it.
+    "api:complaints-grid": ["all", "province=49", "province=48"],
+    # No area: the officer's own province (the national grid for the country level).
+    "heatmap": ["own", "province=49", "province=48"],
+    # The self-hosted base map: officers with a role (no file in the tests: 404).
+    "tiles_base": ["0/0/0"],
 }
 AREA_CASES = [(name, v) for name, variants in AREA_VARIANTS.items() for v in variants]
 
@@ -944,6 +956,12 @@ def _area_request(name: str, variant: str) -> str:
         z, x, y = WIDE_TILE
         url = reverse(name, kwargs={"layer": layer, "z": z, "x": x, "y": y})
         return f"{url}?{query}" if query else url
+    if name == "tiles_base":
+        return reverse(name, args=[int(n) for n in variant.split("/")])
+    if name == "api:complaints-grid":
+        return f"{reverse(name)}?cell=5000" + ("" if variant == "all" else f"&{variant}")
+    if name == "heatmap" and variant == "own":
+        return reverse(name)
     return f"{reverse(name)}?{variant}"
 
 
@@ -1034,6 +1052,9 @@ def test_area_bound(world, who_key, name, variant):
         "statistics_area",
         "monthly_report",
         *dashboards,
+        "api:complaints-grid",
+        "heatmap",
+        "tiles_base",
     ):
         assert response.status_code == 200, (label, response.status_code)
     if name in FILTERED_LISTS:
@@ -1130,6 +1151,31 @@ def test_area_bound(world, who_key, name, variant):
         assert response.status_code == 200, (label, response.status_code)
         assert response.json()["subdistrict_code"] == _subdistrict(variant).code, label
         assert not numbers_in(world, body), label
+    elif name == "api:boundaries-search":
+        assert response.status_code == 200, (label, response.status_code)
+        assert response.json()["results"][0]["code"] == ("49" if "มุก" in variant else "48")
+        assert not numbers_in(world, body), label
+    elif name == "api:complaints-grid":
+        where = "" if variant == "all" else variant.split("=")[1]
+        if where and not covers_province(who, where):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        assert response.json()["total"] == len(visible(who, where=where)), label
+        assert not numbers_in(world, body), label  # counts, never a case
+    elif name == "heatmap":
+        where = variant.split("=")[1] if "=" in variant else ""
+        if where and not covers_province(who, where):
+            return refused()
+        if not where and who.role in COUNTRY:
+            # The national map: hexagons fetched by the page, no case in it.
+            assert response.status_code == 200, (label, response.status_code)
+            assert not numbers_in(world, body), label
+        else:
+            shows_exactly(visible(who, where=where), numbers_in(world, body))
+        for key in CASE_KEYS:  # no personal data, no free text on a map
+            assert description(key) not in body and complainant(key) not in body, label
+    elif name == "tiles_base":
+        assert response.status_code == 404, (label, response.status_code)
     elif name == "registration_list":
         if not any(decides(who, r) for r in REGS):
             assert response.status_code == 403, (label, response.status_code)

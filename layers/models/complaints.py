@@ -1,9 +1,10 @@
 """The complaint (เรื่องร้องเรียนร้องทุกข์), its category tree and its tracking number."""
 
 from django.contrib.gis.db import models
+from django.contrib.gis.db.models.functions import Transform
 from django.contrib.postgres.indexes import GinIndex, GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import F, Func, Q
+from django.db.models import F, FloatField, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 from layers.validators import validate_citizen_id, validate_thai_phone
@@ -107,6 +108,19 @@ class Complaint(models.Model):
     tracking_seq = models.PositiveIntegerField()
 
     location = models.PointField(_("incident location"), srid=4326)
+    # The point in metres (EPSG:32647, UTM 47N), kept by PostgreSQL from ``location``: the
+    # maps' hexagon grid counts a million cases on these plain numbers without projecting
+    # each point again (layers.selectors.mapdata, "Complaints on a hexagon grid").
+    grid_x = models.GeneratedField(
+        expression=Func(Transform("location", 32647), function="ST_X", output_field=FloatField()),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
+    grid_y = models.GeneratedField(
+        expression=Func(Transform("location", 32647), function="ST_Y", output_field=FloatField()),
+        output_field=models.FloatField(),
+        db_persist=True,
+    )
     # Set from the point at intake by area_for_point (the subdivided lookup table).
     subdistrict = models.ForeignKey(
         "boundaries.Subdistrict",
@@ -206,6 +220,9 @@ class Complaint(models.Model):
             ),
         ]
         indexes = [
+            # The maps' hexagon grid (layers.selectors.mapdata): the national map reads the
+            # projected coordinates from this index alone, a province's map a range of it.
+            models.Index(fields=["province", "grid_x", "grid_y"], name="complaint_grid_xy"),
             # Province/district dashboards and monthly reports: counts by month per area.
             models.Index(fields=["province", "received_at"], name="complaint_prov_recv"),
             models.Index(fields=["district", "received_at"], name="complaint_dist_recv"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import CharField, Value
 from django.utils.translation import get_language
 
-from boundaries.models import Province
-from boundaries.selectors import areas_geojson
+from boundaries.models import District, Province
+from boundaries.selectors import area_labels, areas_geojson
 from layers.models import Category
 from layers.selectors.scope import jurisdiction_for, subdistricts_visible_to
 
@@ -41,6 +41,17 @@ def intake_base_map(*, officer) -> dict:
         tolerance=SUBDISTRICT_TOLERANCE,
         level="subdistrict",
     )
+
+
+def intake_base_labels(*, officer) -> list[dict]:
+    """Place names for the intake map: the provinces for an officer of the whole country, else
+    the districts and sub-districts of the officer's areas."""
+    j = jurisdiction_for(officer)
+    if j.country:
+        return area_labels(Province.objects.all(), level="province")
+    subdistricts = subdistricts_visible_to(officer=officer)
+    districts = District.objects.filter(code__in=subdistricts.values("district_id"))
+    return area_labels(districts, level="district") + area_labels(subdistricts, level="subdistrict")
 
 
 def category_name(category: Category) -> str:

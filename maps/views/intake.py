@@ -14,7 +14,7 @@ from boundaries.selectors import without_geoms
 from layers.forms.intake import IntakeForm
 from layers.models import Complaint
 from layers.policy import require_record
-from layers.selectors.intake import category_tree, intake_base_map
+from layers.selectors.intake import category_tree, intake_base_labels, intake_base_map
 from layers.selectors.scope import complaints_visible_to, jurisdiction_for
 from layers.services.routing import routing_explain
 
@@ -84,6 +84,7 @@ def intake_new(request):
     context = {
         "form": form,
         "base_map": intake_base_map(officer=request.user),
+        "base_labels": intake_base_labels(officer=request.user),
         "categories": category_tree(),
         # The boundaries API: any officer with a role may look any point up.
         "lookup_url": reverse("api:boundaries-lookup"),

@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from boundaries.models import Subdistrict
+from boundaries.selectors import area_labels
 from layers import policy
 from layers.errors import Forbidden, InvalidInput, StaleVersion, TransitionRefused
-from layers.models import CloseResult
+from layers.models import CloseResult, Status
 from layers.selectors.cases import case_get, case_notes, case_subdistrict_geojson
 from layers.selectors.intake import SUBDISTRICT_TOLERANCE, base_map_geojson
 from layers.selectors.team import SORTS, officer_teams, team_case_list
@@ -68,8 +69,41 @@ def team_home(request):
         "sort_explicit": "sort" in params,
         "position": {"lat": near.y, "lon": near.x} if near else None,
         "team_areas": areas,
+        "team_labels": area_labels(
+            Subdistrict.objects.filter(code__in=[t.subdistrict_id for t in teams]),
+            level="subdistrict",
+        ),
+        "team_legend": team_map_legend(),
     }
     return render(request, "maps/team/home.html", context, status=status)
+
+
+# The team map's marker colours (maps/static/maps/team.js draws them).
+TEAM_MAP_COLORS = {
+    Status.RECEIVED: "#1d63c7",
+    Status.ASSIGNED: "#6a3fb5",
+    Status.IN_PROGRESS: "#c77700",
+    Status.FORWARDED: "#00838f",
+}
+
+
+def team_map_legend() -> list[dict]:
+    """The team map's legend: a colour per open status, overdue, the phone's position."""
+    items = [
+        {"label": str(status.label), "color": color, "shape": "dot", "border": "#ffffff"}
+        for status, color in TEAM_MAP_COLORS.items()
+    ]
+    items.append({"label": _("Overdue"), "color": "#b3261e", "shape": "dot", "border": "#ffffff"})
+    items.append({"label": _("You are here"), "color": "#1a73e8", "shape": "dot"})
+    items.append(
+        {
+            "label": _("My sub-districts"),
+            "shape": "area",
+            "color": "rgba(199,154,46,.2)",
+            "border": "#1d3f72",
+        }
+    )
+    return items
 
 
 def _case_context(request, complaint, *, errors=None, data=None):

@@ -149,6 +149,8 @@ def test_unlock_page(live_server, live_data, fast, size):
         page = new_page(browser, live_server.url, **WIDTHS[size])
         login(page, live_server.url, chief)
         page.goto(f"{live_server.url}/")
+        if page.locator("#menu-toggle").is_visible():  # a phone: the links are in the menu
+            page.click("#menu-toggle")
         page.click("a[href='/accounts/lockouts/']")
         page.wait_for_selector("#locked-accounts")
         assert page.locator("#locked-accounts .lock-item").count() == 2

@@ -355,7 +355,7 @@ def test_browser_click_pins_the_point_and_shows_the_sub_district(live_server, li
         # The click lands within a few pixels (~75 m each at this zoom) of the aimed point.
         assert abs(float(page.input_value("[name=lat]")) - lat) < 0.005
         assert abs(float(page.input_value("[name=lon]")) - lon) < 0.005
-        assert page.locator(".leaflet-marker-icon").count() == 1
+        assert page.locator(".leaflet-marker-icon:not(.damrong-label)").count() == 1
         # Linked categories: "Other" swaps the sub-category select for a text box.
         page.select_option("[name=category]", "other")
         assert page.locator("#subcategory-text-wrap").is_visible()

@@ -1,3 +1,6 @@
+import json
+import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -126,12 +129,23 @@ def test_map_page_adds_the_tile_layer_only_when_configured(settings):
     settings.MAP_TILE_ATTRIBUTION = "Test tiles"
     officer = make_officer(Role.PROVINCE_OFFICER, province="49")
     html = page_for(officer).content.decode()
-    assert "L.tileLayer(" in html and "/tiles/{z}/{x}/{y}.png" in html
+    layers = base_layers_of(html)["layers"]
+    assert [(b["url"], b["attribution"]) for b in layers] == [
+        ("/tiles/{z}/{x}/{y}.png", "Test tiles")
+    ]
     # The boundaries still draw (they are the base map either way).
     assert html.count("L.geoJSON(") == 3
     settings.MAP_TILE_URL = ""
     html = page_for(officer).content.decode()
-    assert "L.tileLayer(" not in html and html.count("L.geoJSON(") == 3
+    assert base_layers_of(html)["layers"] == [] and html.count("L.geoJSON(") == 3
+    assert "L.tileLayer(" not in html
+
+
+def base_layers_of(html: str) -> dict:
+    """The base-layer configuration a folium map page hands mapkit.js."""
+    found = re.search(r"DamrongMap\.baseLayers\([\w]+, (\{.*?\})\),", html)
+    assert found, "no DamrongMap.baseLayers call in the page"
+    return json.loads(found.group(1))
 
 
 @pytest.mark.django_db

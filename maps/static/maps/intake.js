@@ -16,11 +16,14 @@
   }
 
   /* ------------------------------------------------------------------ the map */
-  var map = L.map("intake-map", { zoomControl: true, attributionControl: false });
+  var map = L.map("intake-map", { zoomControl: true, attributionControl: true });
+  map.attributionControl.setPrefix(false);
+  var config = readJson("damrong-map-config") || {};
   var baseMap = readJson("intake-base-map");
   var baseLayer = L.geoJSON(baseMap, {
     style: function () {
-      return { color: "#1d3f72", weight: 1, fillColor: "#c79a2e", fillOpacity: 0.06 };
+      return { color: "#1d3f72", weight: 1, fillColor: "#c79a2e", fillOpacity: 0.06,
+               className: "damrong-intake-area" };
     },
     onEachFeature: function (feature, layer) {
       layer.bindTooltip(feature.properties.name_th, { sticky: true, direction: "top" });
@@ -33,6 +36,21 @@
   } else {
     map.setView([13.7, 100.5], 6); // Thailand, when the officer's area has no polygons
   }
+  // A base map under the boundaries (when configured), place names, the area search (find a
+  // sub-district by name, then click to pin inside it) and a legend.
+  var names = DamrongMap.labels(map, readJson("intake-base-labels") || []).addTo(map);
+  var overlays = {};
+  overlays[msg.msgBoundaries] = baseLayer;
+  overlays[msg.msgNames] = names;
+  L.control.layers(DamrongMap.baseLayers(map, config.base), overlays, { collapsed: true }).addTo(map);
+  if (config.search) DamrongMap.search(map, config.search);
+  DamrongMap.legend(map, {
+    title: msg.msgLegend,
+    items: [
+      { label: msg.msgPin, shape: "dot", color: "#2a81cb" },
+      { label: msg.msgArea, shape: "area", color: "rgba(199,154,46,.2)", border: "#1d3f72" },
+    ],
+  });
 
   var marker = null;
   var lookupSeq = 0;

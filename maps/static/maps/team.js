@@ -20,17 +20,31 @@
   }
 
   /* ------------------------------------------------------------------ the map */
-  var map = L.map("team-map", { attributionControl: false, zoomControl: true });
-  var areasEl = document.getElementById("team-areas");
-  var areas = L.geoJSON(areasEl ? JSON.parse(areasEl.textContent) : null, {
+  function readJson(id) {
+    var e = document.getElementById(id);
+    return e ? JSON.parse(e.textContent) : null;
+  }
+  var map = L.map("team-map", { attributionControl: true, zoomControl: true });
+  map.attributionControl.setPrefix(false);
+  var config = readJson("damrong-map-config") || {};
+  var areas = L.geoJSON(readJson("team-areas"), {
     style: function () {
-      return { color: "#1d3f72", weight: 1.5, fillColor: "#c79a2e", fillOpacity: 0.08 };
+      return { color: "#1d3f72", weight: 1.5, fillColor: "#c79a2e", fillOpacity: 0.08,
+               className: "damrong-intake-area" };
     },
   }).addTo(map);
   if (areas.getLayers().length) map.fitBounds(areas.getBounds(), { padding: [6, 6] });
   else map.setView([13.7, 100.5], 6);
 
   var caseLayer = L.layerGroup().addTo(map);
+  // A base map under the boundaries (when configured), place names, and the legend.
+  var names = DamrongMap.labels(map, readJson("team-labels") || []).addTo(map);
+  var overlays = {};
+  overlays[cfg.msgAreas] = areas;
+  overlays[cfg.msgCases] = caseLayer;
+  overlays[cfg.msgNames] = names;
+  L.control.layers(DamrongMap.baseLayers(map, config.base), overlays, { collapsed: true }).addTo(map);
+  DamrongMap.legend(map, { title: cfg.msgLegend, items: readJson("team-legend") || [] });
   window.damrongTeam = { map: map, cases: caseLayer };
   var youMarker = null;
   var markers = {};

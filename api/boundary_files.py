@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from boundaries.services.files import FILE_TYPES, boundary_file, boundary_file_request
+from boundaries.services.files import FILE_TYPES, LEVELS, boundary_file, boundary_file_request
 from layers.selectors.exports import content_disposition
 
 
@@ -35,9 +35,18 @@ extend_schema_view(
     get=extend_schema(
         summary="A level's boundaries as GeoJSON or GeoPackage (public)",
         parameters=[
+            OpenApiParameter(
+                "level", {"type": "string", "enum": list(LEVELS)}, OpenApiParameter.PATH
+            ),
+            OpenApiParameter(
+                "extension", {"type": "string", "enum": list(FILE_TYPES)}, OpenApiParameter.PATH
+            ),
             OpenApiParameter("province", str, description="one province's areas (2 digits)"),
             OpenApiParameter("tolerance", float, description="simplification, in degrees"),
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, media): OpenApiTypes.OBJECT if "json" in media else OpenApiTypes.BINARY
+            for media in FILE_TYPES.values()
+        },
     )
 )(BoundaryFileView)

@@ -82,8 +82,17 @@ def _link(request, name: str, *, rel: str, type_: str, title: str = "", **kwargs
     return link
 
 
+OGC_EXCEPTION_SCHEMA = {
+    "type": "object",
+    "required": ["code", "description"],
+    "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
+    "description": "OGC API's exception: a code for programs and a description for people.",
+}
+
+
 class OGCView(APIView):
     content_negotiation_class = FirstRendererNegotiation
+    schema_error = (OGC_EXCEPTION_SCHEMA, ["application/json"])
 
     def get_exception_handler(self):
         return ogc_exception_handler
@@ -410,20 +419,41 @@ _ITEMS_PARAMETERS = [
     OpenApiParameter("cursor", str, description="the keyset cursor of a next link"),
     OpenApiParameter("f", str, description="json (GeoJSON) or jsonseq (GeoJSONSeq)"),
 ]
-for _view, _summary, _parameters in (
-    (LandingView, "OGC API – Features: the landing page", []),
-    (ConformanceView, "OGC API – Features: conformance classes", []),
-    (CollectionsView, "OGC API – Features: the collections", []),
-    (CollectionView, "OGC API – Features: one collection", []),
-    (QueryablesView, "OGC API – Features: a collection's queryables (JSON Schema)", []),
-    (SchemaView, "OGC API – Features: a collection's schema (JSON Schema)", []),
-    (ComplaintItemsView, "OGC API – Features: complaints (scoped)", _ITEMS_PARAMETERS),
-    (ComplaintItemView, "OGC API – Features: one complaint", []),
-    (BoundaryItemsView, "OGC API – Features: boundaries (public)", _ITEMS_PARAMETERS),
-    (BoundaryItemView, "OGC API – Features: one boundary", []),
+_ITEMS_TYPES = (GEOJSON, GEOJSONSEQ)
+for _view, _summary, _parameters, _types in (
+    (LandingView, "OGC API – Features: the landing page", [], (JSON,)),
+    (ConformanceView, "OGC API – Features: conformance classes", [], (JSON,)),
+    (CollectionsView, "OGC API – Features: the collections", [], (JSON,)),
+    (CollectionView, "OGC API – Features: one collection", [], (JSON,)),
+    (
+        QueryablesView,
+        "OGC API – Features: a collection's queryables (JSON Schema)",
+        [],
+        (SCHEMA_JSON,),
+    ),
+    (SchemaView, "OGC API – Features: a collection's schema (JSON Schema)", [], (SCHEMA_JSON,)),
+    (
+        ComplaintItemsView,
+        "OGC API – Features: complaints (scoped)",
+        _ITEMS_PARAMETERS,
+        _ITEMS_TYPES,
+    ),
+    (ComplaintItemView, "OGC API – Features: one complaint", [], (GEOJSON,)),
+    (
+        BoundaryItemsView,
+        "OGC API – Features: boundaries (public)",
+        _ITEMS_PARAMETERS,
+        _ITEMS_TYPES,
+    ),
+    (BoundaryItemView, "OGC API – Features: one boundary", [], (GEOJSON,)),
 ):
     extend_schema_view(
         get=extend_schema(
-            summary=_summary, parameters=_parameters, responses={200: OpenApiTypes.OBJECT}
+            summary=_summary,
+            parameters=_parameters,
+            responses={
+                (200, media): OpenApiTypes.OBJECT if "seq" not in media else OpenApiTypes.STR
+                for media in _types
+            },
         )
     )(_view)

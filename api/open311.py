@@ -24,7 +24,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions as drf
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import AllowAny, BasePermission
@@ -167,8 +167,20 @@ class PartnerOrOfficer(BasePermission):
         return bool(request.user and getattr(request.user, "is_authenticated", False))
 
 
+OPEN311_ERRORS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["code", "description"],
+        "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+    },
+    "description": "GeoReport v2's errors: one {code, description} per problem.",
+}
+
+
 class Open311View(APIView):
     content_negotiation_class = FirstRendererNegotiation
+    schema_error = (OPEN311_ERRORS_SCHEMA, ["application/json", "text/xml"])
 
     def get_exception_handler(self):
         return open311_exception_handler
@@ -344,22 +356,36 @@ class TokenView(KeyedView):
 
 
 # --- The OpenAPI schema (/api/schema/): the GeoReport v2 documents, JSON or XML ---------------
+_OBJECT = {"type": "object", "additionalProperties": True}
+_LIST = {"type": "array", "items": _OBJECT}
+_FMT = OpenApiParameter(
+    "fmt", {"type": "string", "enum": ["json", "xml"]}, OpenApiParameter.PATH, description="format"
+)
 for _view, _methods in (
-    (DiscoveryView, {"get": "Open311: discovery (public)"}),
-    (ServicesView, {"get": "Open311: services (public)"}),
-    (ServiceDefinitionView, {"get": "Open311: a service's definition (public)"}),
+    (DiscoveryView, {"get": ("Open311: discovery (public)", _OBJECT)}),
+    (ServicesView, {"get": ("Open311: services (public)", _LIST)}),
+    (ServiceDefinitionView, {"get": ("Open311: a service's definition (public)", _OBJECT)}),
     (
         RequestsView,
-        {"get": "Open311: service requests (page, page_size)", "post": "Open311: file a request"},
+        {
+            "get": ("Open311: service requests (page, page_size)", _LIST),
+            "post": ("Open311: file a request", _LIST),
+        },
     ),
-    (RequestView, {"get": "Open311: one service request"}),
-    (TokenView, {"get": "Open311: the request of a token"}),
+    (RequestView, {"get": ("Open311: one service request", _LIST)}),
+    (TokenView, {"get": ("Open311: the request of a token", _LIST)}),
 ):
     extend_schema_view(
         **{
             method: extend_schema(
-                summary=summary, request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT}
+                summary=summary,
+                parameters=[_FMT],
+                request=OpenApiTypes.OBJECT,
+                responses={
+                    (200, "application/json"): body,
+                    (200, "text/xml"): OpenApiTypes.STR,
+                },
             )
-            for method, summary in _methods.items()
+            for method, (summary, body) in _methods.items()
         }
     )(_view)

@@ -124,8 +124,22 @@ class ApiAutoSchema(AutoSchema):
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        # A view answering another standard's refusals (OGC API's exception, Open311's errors
+        # list) names their JSON Schema and media types: ``schema_error = (schema, types)``.
+        own = getattr(self.view, "schema_error", None)
         for status in self.error_statuses():
-            if status not in responses:
+            if status in responses:
+                continue
+            if own is not None:
+                body, media_types = own
+                responses[status] = {
+                    "description": ERROR_DESCRIPTIONS[status],
+                    "content": {
+                        media: {"schema": body if "json" in media else {"type": "string"}}
+                        for media in media_types
+                    },
+                }
+            else:
                 responses[status] = self._get_response_for_code(
                     error_response(status), status, direction=direction
                 )

@@ -9,12 +9,13 @@ the export's filters as query parameters) and ``provinces``, ``districts``, ``su
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from layers.errors import NotAuthenticated
 from layers.selectors.tiles import COMPLAINTS, MVT_CONTENT_TYPE, tile_answer, tile_check
+from layers.selectors.tiles import LAYERS as TILE_LAYERS
 
 
 class TileView(APIView):
@@ -56,6 +57,23 @@ class TileView(APIView):
 extend_schema_view(
     get=extend_schema(
         summary="A Mapbox vector tile: complaints (scoped, export filters) or boundaries",
+        parameters=[
+            OpenApiParameter(
+                "layer",
+                {"type": "string", "enum": list(TILE_LAYERS)},
+                OpenApiParameter.PATH,
+                description="complaints (scoped, needs a login or token) or a boundary level",
+            ),
+            *(
+                OpenApiParameter(
+                    name,
+                    {"type": "integer", "minimum": 0, "maximum": 2**22},
+                    OpenApiParameter.PATH,
+                    description=text,
+                )
+                for name, text in (("z", "zoom"), ("x", "column"), ("y", "row"))
+            ),
+        ],
         responses={(200, "application/vnd.mapbox-vector-tile"): OpenApiTypes.BINARY, 304: None},
     )
 )(TileView)

@@ -59,10 +59,10 @@ def _headings() -> dict[int, tuple[str, str]]:
     }
 
 
-# Addresses for programs answer JSON: the API, OGC API – Features and Open311 (their own views
-# answer their standards' error bodies; this covers what fails before a view: an unknown path,
-# an over-size body, a NUL character).
-JSON_PREFIXES = ("/api/", "/ogc/", "/open311/")
+# Addresses for programs answer JSON: the API, OGC API – Features, Open311 and the vector tiles
+# (their own views answer their standards' error bodies; this covers what fails before a view:
+# an unknown path, an over-size body, a NUL character).
+JSON_PREFIXES = ("/api/", "/ogc/", "/open311/", "/tiles/")
 
 
 def wants_json(request) -> bool:
@@ -70,10 +70,26 @@ def wants_json(request) -> bool:
     return request.path_info.startswith(JSON_PREFIXES)
 
 
+def standard_error_body(request, body: dict, status: int):
+    """The core's error body, or the standard's own shape under ``/ogc/`` (OGC API's
+    exception) and ``/open311/`` (GeoReport v2's errors list): a refusal that comes before
+    their views (an unknown path, a NUL character) reads like theirs."""
+    path = request.path_info
+    if path.startswith("/ogc/"):
+        return {"code": body.get("code"), "description": body.get("detail")}
+    if path.startswith("/open311/"):
+        return [{"code": status, "description": body.get("detail")}]
+    return body
+
+
 def error_response(request, failure: errors.ApplicationError):
     """The response for an application error: JSON on the API, the Thai page elsewhere."""
     if wants_json(request):
-        return JsonResponse(errors.error_body(failure), status=failure.status)
+        return JsonResponse(
+            standard_error_body(request, errors.error_body(failure), failure.status),
+            status=failure.status,
+            safe=False,
+        )
     return error_page(
         request,
         status=failure.status,

@@ -455,10 +455,15 @@ def test_what_fails_before_a_view_is_json_too(db, settings):
     client = Client()
     response = client.get("/ogc/collections/complaints/itemz")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert set(response.json()) == {"code", "description"}  # the standard's exception
     response = client.get("/ogc/collections?x=%00")
     assert response.status_code == 400 and response.json()["code"] == "nul_character"
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
     response = client.post(
         "/open311/v2/requests.json", {"description": "ก" * 2048}, content_type="application/json"
     )
-    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert response.status_code == 413
+    [error] = response.json()  # GeoReport v2's errors list
+    assert error["code"] == 413 and error["description"]
+    response = client.get("/tiles/complaints/-1/0/0.pbf")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

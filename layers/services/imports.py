@@ -662,43 +662,40 @@ def _label(key: str) -> str:
 # --- Writing rows ----------------------------------------------------------------------------
 
 
-def _write_row(batch: ImportBatch, row: CheckedRow) -> str:
-    """Create or update the row's case; returns "created" or "updated". Raises
-    ``InvalidInput`` (nothing written) when the services refuse it."""
+def _create_row(batch: ImportBatch, row: CheckedRow) -> None:
+    """A new case from the row (``complaint_create``: its own savepoint, the same checks as
+    intake). Raises ``InvalidInput`` (nothing written) when the service refuses it."""
     v = row.values
-    existing = (
-        Complaint.objects.select_for_update()
-        .filter(district_id=batch.district_id, source_reference=row.reference)
-        .first()
+    complaint_create(
+        location=row.location,
+        category=v["category"],
+        subcategory=v["subcategory"],
+        subcategory_text=v["subcategory_text"],
+        channel=v["channel"],
+        complainant_name=v["complainant_name"],
+        complainant_citizen_id=v["complainant_citizen_id"],
+        complainant_phone=v["complainant_phone"],
+        complainant_address=v["complainant_address"],
+        accused_name=v["accused_name"],
+        accused_detail=v["accused_detail"],
+        title=v["title"],
+        description=v["description"],
+        location_note=v["location_note"],
+        received_at=v["received_at"],
+        created_by=batch.officer,
+        # The backlog stays at the district's desk: routing it would notify every team of
+        # years of old cases at once.
+        route=False,
+        source_reference=row.reference,
+        location_approximate=row.approximate,
     )
-    if existing is None:
-        case = complaint_create(
-            location=row.location,
-            category=v["category"],
-            subcategory=v["subcategory"],
-            subcategory_text=v["subcategory_text"],
-            channel=v["channel"],
-            complainant_name=v["complainant_name"],
-            complainant_citizen_id=v["complainant_citizen_id"],
-            complainant_phone=v["complainant_phone"],
-            complainant_address=v["complainant_address"],
-            accused_name=v["accused_name"],
-            accused_detail=v["accused_detail"],
-            title=v["title"],
-            description=v["description"],
-            location_note=v["location_note"],
-            received_at=v["received_at"],
-            created_by=batch.officer,
-            # The backlog stays at the district's desk: routing it would notify every team
-            # of years of old cases at once.
-            route=False,
-        )
-        if case.district_id != batch.district_id:
-            raise InvalidInput({"lat": _("The place is not in the import's district.")})
-        Complaint.objects.filter(pk=case.pk).update(
-            source_reference=row.reference, location_approximate=row.approximate
-        )
-        return "created"
+
+
+@transaction.atomic
+def _update_row(batch: ImportBatch, row: CheckedRow, pk: int) -> None:
+    """The row's case made by an earlier import: its details replaced, version and history."""
+    v = row.values
+    existing = Complaint.objects.select_for_update().get(pk=pk)
     match = area_for_point(point=row.location)
     now = timezone.now()
     Complaint.objects.filter(pk=existing.pk).update(
@@ -741,7 +738,6 @@ def _write_row(batch: ImportBatch, row: CheckedRow) -> str:
     )
     existing.refresh_from_db()
     case_event_record(complaint=existing, kind=HistoryKind.EDITED, to_status=existing.status)
-    return "updated"
 
 
 def _problem(row: CheckedRow, problems: dict) -> ImportProblem:
@@ -781,7 +777,6 @@ def _run(batch: ImportBatch, *, dry_run: bool) -> dict:
         fields.update(created=0, updated=0, rejected=0)
     ImportBatch.objects.filter(pk=batch.pk).update(**fields)
     checker = RowChecker(batch)
-    existing_refs = set()
     chunk: list[CheckedRow] = []
 
     def flush():
@@ -791,35 +786,36 @@ def _run(batch: ImportBatch, *, dry_run: bool) -> dict:
         problems: list[ImportProblem] = []
         created = updated = 0
         with transaction.atomic():
-            if dry_run:
-                refs = [r.reference for r in chunk if not r.problems]
-                existing_refs.clear()
-                existing_refs.update(
-                    Complaint.objects.filter(
-                        district_id=batch.district_id, source_reference__in=refs
-                    ).values_list("source_reference", flat=True)
-                )
+            # The chunk's cases made by earlier imports, by reference: one query.
+            refs = [r.reference for r in chunk if not r.problems]
+            existing = dict(
+                Complaint.objects.filter(
+                    district_id=batch.district_id, source_reference__in=refs
+                ).values_list("source_reference", "pk")
+            )
             for row in chunk:
                 if row.problems:
                     problems.append(_problem(row, row.problems))
                     continue
-                if dry_run:
-                    if row.reference in existing_refs:
-                        updated += 1
-                    else:
-                        created += 1
-                    continue
-                try:
-                    with transaction.atomic():  # a savepoint: the row whole, or nothing of it
-                        outcome = _write_row(batch, row)
-                except InvalidInput as exc:
-                    problems.append(_problem(row, {k: texts[0] for k, texts in exc.fields.items()}))
-                    continue
-                except DatabaseError:
-                    logger.warning("import %s: row %d not saved", batch.pk, row.row_no)
-                    problems.append(_problem(row, {"row": _("The row could not be saved.")}))
-                    continue
-                if outcome == "created":
+                pk = existing.get(row.reference)
+                if not dry_run:
+                    try:
+                        # A savepoint each (complaint_create's own, _update_row's): the row
+                        # whole, or nothing of it.
+                        if pk is None:
+                            _create_row(batch, row)
+                        else:
+                            _update_row(batch, row, pk)
+                    except InvalidInput as exc:
+                        problems.append(
+                            _problem(row, {k: texts[0] for k, texts in exc.fields.items()})
+                        )
+                        continue
+                    except DatabaseError:
+                        logger.warning("import %s: row %d not saved", batch.pk, row.row_no)
+                        problems.append(_problem(row, {"row": _("The row could not be saved.")}))
+                        continue
+                if pk is None:
                     created += 1
                 else:
                     updated += 1

@@ -342,7 +342,7 @@ def test_an_import_that_stopped_resumes_after_its_last_committed_row(officer, mo
     batch.refresh_from_db()
     import_start(batch=batch, officer=officer)
     # The worker dies after the first chunk (rows 2 and 3) was committed.
-    real = imports._write_row
+    real = imports._create_row
     calls = []
 
     def dies_on_the_third(batch, row):
@@ -351,12 +351,12 @@ def test_an_import_that_stopped_resumes_after_its_last_committed_row(officer, mo
             raise RuntimeError("worker lost")
         return real(batch, row)
 
-    monkeypatch.setattr(imports, "_write_row", dies_on_the_third)
+    monkeypatch.setattr(imports, "_create_row", dies_on_the_third)
     run_queued_jobs()
     batch.refresh_from_db()
     assert batch.status == ImportStatus.FAILED and batch.last_row == 3
     assert Complaint.objects.count() == 2
-    monkeypatch.setattr(imports, "_write_row", real)
+    monkeypatch.setattr(imports, "_create_row", real)
     import_start(batch=batch, officer=officer)
     run_queued_jobs()
     batch.refresh_from_db()

@@ -10,9 +10,13 @@ dies leaves a batch that resumes from there (``layers.services.imports``).
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# A run commits every chunk of rows (a few seconds): this long without one, its worker is gone.
+STALLED_AFTER = timedelta(minutes=10)
 
 
 class ImportStatus(models.TextChoices):
@@ -77,6 +81,14 @@ class ImportBatch(models.Model):
     @property
     def running(self) -> bool:
         return self.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
+    @property
+    def stalled(self) -> bool:
+        """Running, yet nothing committed for ``STALLED_AFTER``: its worker has died. It may be
+        started again (an import resumes after its last committed row)."""
+        from django.utils import timezone
+
+        return self.running and self.updated_at < timezone.now() - STALLED_AFTER
 
     @property
     def percent(self) -> int:

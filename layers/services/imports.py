@@ -38,7 +38,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 
 from django.contrib.gis.geos import Point
@@ -363,7 +363,7 @@ def mapping_check(batch: ImportBatch, mapping: dict) -> dict:
 
 def import_map(*, batch: ImportBatch, officer, mapping: dict) -> ImportBatch:
     """Save the mapping (for the batch and as the district's next proposal), queue the dry run."""
-    if batch.running:
+    if batch.running and not batch.stalled:
         raise InvalidInput({"batch": _("Wait until the current run has finished.")})
     if batch.status == ImportStatus.DONE:
         raise InvalidInput({"batch": _("This file has been imported: upload it again to redo.")})
@@ -384,11 +384,7 @@ def import_map(*, batch: ImportBatch, officer, mapping: dict) -> ImportBatch:
 
 def import_start(*, batch: ImportBatch, officer) -> ImportBatch:
     """Queue the import of a checked batch, or resume one that stopped (failed or stalled)."""
-    resumable = batch.status == ImportStatus.FAILED and batch.checked
-    stalled = batch.status == ImportStatus.IMPORTING and batch.updated_at < timezone.now() - (
-        timedelta(minutes=10)
-    )
-    if batch.status != ImportStatus.CHECKED and not resumable and not stalled:
+    if not import_startable(batch):
         raise InvalidInput({"batch": _("Run the dry run first, and wait until it has finished.")})
     with transaction.atomic():
         batch.status = ImportStatus.IMPORTING
@@ -396,6 +392,15 @@ def import_start(*, batch: ImportBatch, officer) -> ImportBatch:
         batch.save()
         _defer(batch, dry_run=False)
     return batch
+
+
+def import_startable(batch: ImportBatch) -> bool:
+    """Checked and not imported yet, or an import that stopped (failed, or its worker died)."""
+    return (
+        batch.status == ImportStatus.CHECKED
+        or (batch.status == ImportStatus.FAILED and batch.checked)
+        or (batch.status == ImportStatus.IMPORTING and batch.stalled)
+    )
 
 
 def _defer(batch: ImportBatch, *, dry_run: bool) -> None:

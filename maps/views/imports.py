@@ -29,6 +29,7 @@ from layers.services.imports import (
     import_districts,
     import_map,
     import_start,
+    import_startable,
     import_upload,
     rejected_rows_xlsx,
 )
@@ -108,17 +109,16 @@ def _detail(request, batch, *, errors=None, mapping=None, status=200):
         {
             "batch": fields,
             "state": batch.status,
-            "running": batch.running,
+            "running": batch.running and not batch.stalled,
             "checked": batch.checked,
             "headers": batch.headers,
             "targets": targets,
             "errors": errors or {},
             "problems": problems,
             "more_problems": batch.rejected > PROBLEMS_ON_PAGE,
-            "refresh": REFRESH_SECONDS if batch.running else None,
-            "may_map": not batch.running and batch.status != ImportStatus.DONE,
-            "may_import": batch.status == ImportStatus.CHECKED
-            or (batch.status == ImportStatus.FAILED and batch.checked),
+            "refresh": REFRESH_SECONDS if batch.running and not batch.stalled else None,
+            "may_map": (not batch.running or batch.stalled) and batch.status != ImportStatus.DONE,
+            "may_import": import_startable(batch),
         },
         status=status,
     )

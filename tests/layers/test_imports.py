@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -398,3 +399,30 @@ def test_an_approximate_case_is_left_out_of_proximity_duplicates(officer):
     )
     assert duplicates_for_case(complaint=approximate) == []
     assert approximate.pk not in {c.complaint_id for c in duplicates_for_case(complaint=exact)}
+
+
+def test_an_import_whose_worker_died_can_be_started_again(officer):
+    batch = import_upload(
+        officer=officer,
+        district_code="4901",
+        upload=SimpleUploadedFile("a.csv", csv_bytes(GOOD, "utf-8")),
+    )
+    import_map(batch=batch, officer=officer, mapping=batch.mapping)
+    run_queued_jobs()
+    batch.refresh_from_db()
+    import_start(batch=batch, officer=officer)
+    batch.refresh_from_db()
+    # Running, recently: not again.
+    with pytest.raises(InvalidInput):
+        import_start(batch=batch, officer=officer)
+    # Nothing committed for eleven minutes: its worker is gone.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        updated_at=batch.updated_at - timedelta(minutes=11)
+    )
+    batch.refresh_from_db()
+    assert batch.stalled
+    import_start(batch=batch, officer=officer)
+    run_queued_jobs()  # both queued runs: the second finds every row done
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.DONE and batch.created == len(GOOD)
+    assert Complaint.objects.count() == len(GOOD)

@@ -201,3 +201,20 @@ def test_bulk_close_by_filters_refuses_a_changed_selection_and_leaves_what_it_ma
     # Bad input is shown again: no result, no note.
     bad = client.post("/cases/close/", {"action": "close", "district": "4901", "confirm": "1"})
     assert bad.status_code == 400
+
+
+def test_the_province_map_draws_an_approximate_case_as_approximate(officer):
+    from tests.layers.test_imports import run_import
+
+    run_import(officer, csv_bytes(GOOD, "utf-8"))
+    exact = Complaint.objects.get(source_reference="R-001")
+    approximate = Complaint.objects.get(source_reference="R-002")
+    body = client_for(officer).get("/maps/province/49/").content.decode()
+    features = {
+        number: props for number, props in re.findall(r'"tracking_no": ?"([0-9-]+)"([^}]*)', body)
+    }
+    assert '"approximate": true' in features[approximate.tracking_no].replace(
+        '"approximate":true', '"approximate": true'
+    )
+    assert "approximate" not in features[exact.tracking_no]
+    assert "ตำแหน่งโดยประมาณ (จุดกลางตำบล)" in body  # the legend and the popup's words

@@ -138,6 +138,8 @@ FIELD_CLASSES: dict[str, str] = {
     "case.complainant_address": PERSONAL,
     "case.accused_name": PERSONAL,
     "case.accused_detail": PERSONAL,
+    # Imported without coordinates: placed at its sub-district's point (issue 12).
+    "case.location_approximate": CASE,
     # --- a history row (from_value / to_value: see HISTORY_VALUE_CLASSES) -------------------
     "history.kind": CASE,
     "history.kind_label": CASE,
@@ -596,6 +598,33 @@ FIELD_CLASSES: dict[str, str] = {
     "webhook.closed_at": PUBLIC,
     "webhook.lat": CASE,
     "webhook.lon": CASE,
+    # --- a spreadsheet import (issue 12) and its rejected rows --------------------------------
+    "import.id": CASE,
+    "import.district": PUBLIC,
+    "import.district_name": PUBLIC,
+    # The file's name as the officer's computer had it: typed by a person.
+    "import.file_name": FREE_TEXT,
+    "import.kind": CASE,
+    "import.status": CASE,
+    "import.status_label": CASE,
+    "import.total_rows": CASE,
+    "import.rows_done": CASE,
+    "import.percent": CASE,
+    "import.created": CASE,
+    "import.updated": CASE,
+    "import.rejected": CASE,
+    "import.created_at": CASE,
+    "import.message": CASE,
+    "import.officer": STAFF,
+    "importrow.row_no": CASE,
+    # The reasons quote what was typed (a reference, a date, a place's name).
+    "importrow.reasons": FREE_TEXT,
+    # The row's cells: names, citizen IDs, phones, descriptions.
+    "importrow.values": PERSONAL,
+    # --- closing the backlog in one act (issue 12) ----------------------------------------
+    "bulkclose.selected": CASE,
+    "bulkclose.closed": CASE,
+    "bulkclose.refused": CASE,
 }
 
 # History values hold different things by kind of row. Those listed are codes or the names of

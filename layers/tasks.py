@@ -110,3 +110,12 @@ async def monthly_report(*, province: str, month: str, requested_by: int | None 
     return await sync_to_async(month_report_job, thread_sensitive=True)(
         province=province, month=month, requested_by=requested_by
     )
+
+
+@app.task(name="layers.import_run", queue="imports")
+async def import_run(*, batch_id: int, dry_run: bool) -> dict:
+    """A spreadsheet import's dry run or import (``layers.services.imports``); an import that
+    stops resumes after the last row it committed."""
+    from layers.services.imports import import_run as run
+
+    return await sync_to_async(run, thread_sensitive=True)(batch_id=batch_id, dry_run=dry_run)

@@ -163,3 +163,74 @@ class Month:
             months = THAI_MONTHS_ABBR if short else THAI_MONTHS
             return f"{months[self.month - 1]} {self.year + BE_OFFSET}"
         return self.first_day.strftime("%b %Y" if short else "%B %Y")
+
+
+# --- Reading dates as Thai offices type them (spreadsheet imports, issue 12) -------------------
+
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+_NUMERIC_DATE = re.compile(r"([0-9]{1,2})\s*[/.\-]\s*([0-9]{1,2})\s*[/.\-]\s*([0-9]{2}|[0-9]{4})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_WORD_DATE = re.compile(r"([0-9]{1,2})\s*([^\s0-9]+(?:\s*[^\s0-9]+)?)\s*([0-9]{2}|[0-9]{4})")
+# Month names and abbreviations, with and without their dots, and "พ.ศ." read past.
+_MONTH_WORDS = {
+    **{name: n for n, name in enumerate(THAI_MONTHS, 1)},
+    **{abbr: n for n, abbr in enumerate(THAI_MONTHS_ABBR, 1)},
+    **{abbr.replace(".", ""): n for n, abbr in enumerate(THAI_MONTHS_ABBR, 1)},
+}
+
+
+def _year(text: str) -> int:
+    """A C.E. year from a B.E. one (4 digits from 2400, or 2 digits: ``65`` is 2565) or, for
+    spreadsheets written the international way, a C.E. one (1900–2200)."""
+    year = int(text)
+    if len(text) == 2:
+        year += 2500
+    if year >= 2400:
+        return year - BE_OFFSET
+    if 1900 <= year <= 2200:
+        return year
+    raise ValueError(f"not a year: {text!r}")
+
+
+def parse_be_date(value) -> date:
+    """A date from a spreadsheet cell the way Thai offices write it: ``31/01/2565``,
+    ``31-1-65``, ``31 ม.ค. 65``, ``31 มกราคม พ.ศ. 2565``, in Thai or Arabic digits, an ISO
+    date, or a date cell. A B.E. year typed into a date cell arrives as the year 2565 C.E.
+    and is read as B.E. ValueError when it is not a real date.
+
+    >>> parse_be_date("31/01/2565")
+    datetime.date(2022, 1, 31)
+    >>> parse_be_date("๓๑ ม.ค. ๖๕")
+    datetime.date(2022, 1, 31)
+    >>> parse_be_date("5 กุมภาพันธ์ พ.ศ. 2567")
+    datetime.date(2024, 2, 5)
+    >>> parse_be_date(datetime(2565, 1, 31))
+    datetime.date(2022, 1, 31)
+    >>> parse_be_date("31/02/2565")
+    Traceback (most recent call last):
+    ...
+    ValueError: day is out of range for month
+    """
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        if value.year >= 2400:
+            return value.replace(year=value.year - BE_OFFSET)
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"not a date: {value!r}")
+    text = value.translate(_THAI_DIGITS).strip().replace("พ.ศ.", " ").replace("พ.ศ", " ")
+    text = re.sub(r"\s+", " ", text).strip()
+    if match := _ISO_DATE.fullmatch(text):
+        return date(_year(match[1]), int(match[2]), int(match[3]))
+    # A date cell exported as text: "2022-01-31 00:00:00".
+    if match := re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]00:00(:00)?", text):
+        return date(_year(match[1]), int(match[2]), int(match[3]))
+    if match := _NUMERIC_DATE.fullmatch(text):
+        return date(_year(match[3]), int(match[2]), int(match[1]))
+    if match := _WORD_DATE.fullmatch(text):
+        month = _MONTH_WORDS.get(match[2].replace(" ", ""))
+        if month is None:
+            raise ValueError(f"not a Thai month: {match[2]!r}")
+        return date(_year(match[3]), month, int(match[1]))
+    raise ValueError(f"not a date: {value!r}")

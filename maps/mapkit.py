@@ -38,7 +38,7 @@ from branca.element import Element, MacroElement
 from django.conf import settings
 from django.templatetags.static import static
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from folium.map import Layer
 from folium.template import Template
@@ -516,6 +516,15 @@ class ComplaintLayer(Layer):
                 pointToLayer: function (feature, latlng) {
                     var colors = {{ this.colors|tojson }};
                     var color = colors[feature.properties.status] || "#333333";
+                    if (feature.properties.approximate) {
+                        // Placed at its sub-district's centre (an import without
+                        // coordinates): hollow and dashed, the point is not the place.
+                        return L.circleMarker(latlng, {
+                            radius: 7, weight: 2, color: color, dashArray: "3 2",
+                            fillColor: "#ffffff", fillOpacity: 0.6,
+                            className: {{ this.css_class|tojson }} + " damrong-approximate"
+                        });
+                    }
                     return L.circleMarker(latlng, {
                         radius: 6, weight: 1.5, color: "#ffffff", fillColor: color,
                         fillOpacity: 0.95, className: {{ this.css_class|tojson }}
@@ -540,6 +549,12 @@ class ComplaintLayer(Layer):
                             title.textContent = p[{{ this.title_field|tojson }}];
                         }
                         box.appendChild(title);
+                        if (p.approximate) {
+                            var approx = document.createElement("p");
+                            approx.className = "damrong-popup-approximate";
+                            approx.textContent = {{ this.approximate_label|tojson }};
+                            box.appendChild(approx);
+                        }
                         var list = document.createElement("dl");
                         rows.forEach(function (row) {
                             var dt = document.createElement("dt");
@@ -601,6 +616,7 @@ class ComplaintLayer(Layer):
         # Clustered (Leaflet.markercluster, vendored): add cluster_assets() to the map.
         self.cluster = cluster
         self.open_label = _("Open the case")
+        self.approximate_label = str(APPROXIMATE_LABEL)
         self.features_json = script_json(features)
         self.lookups_json = script_json(lookups or {})
         self.key = key
@@ -626,18 +642,33 @@ def _localized(row: Mapping, stem: str) -> str | None:
     return row.get(f"{stem}_en") or thai
 
 
+# How a map names a point imported without coordinates (``Complaint.location_approximate``).
+APPROXIMATE_LABEL = gettext_lazy("Approximate location (sub-district centre)")
+
+
+def approximate_legend_item() -> dict:
+    return {
+        "label": str(APPROXIMATE_LABEL),
+        "shape": "dot",
+        "color": "#ffffff",
+        "border": "#4b5563",
+    }
+
+
 def complaint_points(
-    rows: Iterable[Mapping], *, openable: Iterable[str] = ()
+    rows: Iterable[Mapping], *, openable: Iterable[str] = (), approximate: Iterable[str] = ()
 ) -> tuple[list[dict], dict]:
     """Point features and label lookups for ``ComplaintLayer`` from ``layers.selectors.mapdata``
     rows: tracking number, category and sub-category codes, status, B.E. received date, with
     the category names (in the page's language) and status labels in ``lookups``. Nothing
     else: the rows hold no personal data, and the popup shows only these. A point whose
     tracking number is in ``openable`` (``mapdata.openable_tracking_numbers``: what the scope
-    lets the viewer open) links to its case page."""
+    lets the viewer open) links to its case page; one in ``approximate``
+    (``mapdata.approximate_tracking_numbers``) is drawn and labelled as approximate."""
     from django.urls import reverse
 
     openable = set(openable)
+    approximate = set(approximate)
     features = []
     lookups: dict[str, dict] = {
         "category": {},
@@ -667,6 +698,8 @@ def complaint_points(
         )
         if row["tracking_no"] in openable:
             features[-1]["properties"]["url"] = reverse("case_detail", args=[row["tracking_no"]])
+        if row["tracking_no"] in approximate:
+            features[-1]["properties"]["approximate"] = True
     return features, lookups
 
 

@@ -3,10 +3,12 @@ from django.urls import path, re_path
 
 from maps import views
 from maps.views import accounts
+from maps.views import backlog as backlog_views
 from maps.views import cases as case_views
 from maps.views import dashboards as dashboard_views
 from maps.views import exports as export_views
 from maps.views import heatmap as heatmap_views
+from maps.views import imports as import_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
 from maps.views import statistics as statistics_views
@@ -36,6 +38,13 @@ urlpatterns = [
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.
     path("cases/new/", intake_views.intake_new, name="intake_new"),
     path("cases/new/done/<str:tracking_no>/", intake_views.intake_done, name="intake_done"),
+    # Closing the backlog in one act (before /cases/<tracking_no>/ too).
+    path("cases/close/", backlog_views.case_bulk_close, name="case_bulk_close"),
+    # Importing the backlog from spreadsheets.
+    path("imports/", import_views.import_list, name="import_list"),
+    path("imports/<int:pk>/", import_views.import_detail, name="import_detail"),
+    path("imports/<int:pk>/act/", import_views.import_action, name="import_action"),
+    path("imports/<int:pk>/rejected.xlsx", import_views.import_rejected, name="import_rejected"),
     # The sub-district team's phone page.
     path("team/", team_views.team_home, name="team_home"),
     path("team/cases/<str:tracking_no>/", team_views.team_case, name="team_case"),

@@ -564,6 +564,9 @@ def page_urls(world: World):
     yield "statistics-home", "/statistics/"
     yield "statistics-49", "/statistics/49/"
     yield "statistics-4901", "/statistics/4901/"
+    # Closing the backlog (its preview lists the open cases of the area) and the imports.
+    yield "bulk-close", "/cases/close/"
+    yield "imports", "/imports/"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -47,6 +47,9 @@ from layers.models import (
     Complaint,
     ExportJob,
     ExportStatus,
+    ImportBatch,
+    ImportProblem,
+    ImportStatus,
     Notification,
     Partner,
     PartnerSubmission,
@@ -282,6 +285,40 @@ def lock_name(lock_key: str) -> str:
     return f"LOCKNAME-{lock_key}-END"
 
 
+# --- Spreadsheet imports (bound to a district) -------------------------------------------------
+
+IMPORTS = {"imp_d4901": "4901", "imp_d4902": "4902", "imp_d4801": "4801"}
+
+
+def import_row(import_key: str) -> str:
+    return f"IMPROW-{import_key}-END"
+
+
+def opens_import(who: Who, district: str) -> bool:
+    """Recorders of the district (district officers of it, province officers of its
+    province, central officers): the rows name people."""
+    if who.role == Role.CENTRAL_OFFICER:
+        return True
+    if who.role == Role.PROVINCE_OFFICER:
+        return district.startswith(who.province)
+    return who.role == Role.DISTRICT_OFFICER and district == who.district
+
+
+def closes_backlog(who: Who) -> bool:
+    return who.role in DISTRICT_ACTORS | {Role.PROVINCE_OFFICER, Role.CENTRAL_OFFICER}
+
+
+def may_close(who: Who, spec: CaseSpec) -> bool:
+    """The workflow's rule for closing: the case district's officers while the district holds
+    it (an agency's answer included), the level a case was forwarded up to."""
+    district = who.role in DISTRICT_ACTORS and spec.area.startswith(who.district)
+    if spec.status == "forwarded" and spec.forwarded_to == "province":
+        return who.role == Role.PROVINCE_OFFICER and spec.area.startswith(who.province)
+    if spec.status == "forwarded" and spec.forwarded_to == "central":
+        return who.role == Role.CENTRAL_OFFICER
+    return spec.is_open and district
+
+
 # --- The data, once per module ----------------------------------------------------------------
 
 
@@ -296,6 +333,7 @@ class World:
     tokens: dict  # principal key -> their ApiToken
     keys: dict  # principal key -> the token's key
     export_job: int = 0  # a ready export of the district officer's (its id)
+    imports: dict = None  # key -> ImportBatch (a spreadsheet import of a district)
 
 
 EXPORT_BYTES = b"\xef\xbb\xbftracking_no\nMATRIX-EXPORT-FILE\n"
@@ -440,7 +478,27 @@ def build_world() -> World:
         expires_at=now + timedelta(days=1),
     )
     job.file.save("complaints_4901.csv", ContentFile(EXPORT_BYTES), save=True)
-    return World(officers, cases, attachments, regs, sessions, locked, tokens, keys, job.pk)
+    imports = {}
+    for key, district in IMPORTS.items():
+        batch = ImportBatch.objects.create(
+            officer=officers["central_officer"],
+            district_id=district,
+            file="imports/matrix/upload",
+            original_name=f"IMPFILE-{key}-END.xlsx",
+            kind="xlsx",
+            digest="0" * 64,
+            headers=["ชื่อผู้ร้อง"],
+            status=ImportStatus.CHECKED,
+            checked=True,
+            rejected=1,
+        )
+        ImportProblem.objects.create(
+            batch=batch, row_no=2, reasons=[["received_at", "x"]], values=[import_row(key)]
+        )
+        imports[key] = batch
+    return World(
+        officers, cases, attachments, regs, sessions, locked, tokens, keys, job.pk, imports
+    )
 
 
 @pytest.fixture(scope="module")
@@ -555,8 +613,13 @@ URL_CLASSES = {
     "api:complaints-grid": AREA,
     "heatmap": AREA,
     "tiles_base": AREA,
+    # A spreadsheet import of a district, and its rejected rows.
+    "import_detail": AREA,
+    "import_rejected": AREA,
     # (c) own data
     "home": OWN,
+    "case_bulk_close": OWN,
+    "import_list": OWN,
     "dashboards": OWN,
     "profile": OWN,
     "password_change": OWN,
@@ -611,6 +674,7 @@ URL_CLASSES = {
     "registration_reject": POST_ONLY,
     "lockout_unlock": POST_ONLY,
     "logout": POST_ONLY,
+    "import_action": POST_ONLY,
     # Personal API tokens: own rows only (test_api_tokens_touch_only_own_rows).
     "api_token_create": POST_ONLY,
     "api_token_revoke": POST_ONLY,
@@ -1260,6 +1324,110 @@ def test_unlocking_by_area(world, who_key, lock_key):
     assert left == 1, f"{label}: refused, yet the lock changed"
 
 
+# --- Spreadsheet imports and closing the backlog (issue 12) -------------------------------------
+
+IMPORT_URLS = ("import_detail", "import_rejected", "import_action")
+
+
+@pytest.mark.parametrize("import_key", list(IMPORTS))
+@pytest.mark.parametrize("url_name", IMPORT_URLS)
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_imports_by_area(world, who_key, url_name, import_key):
+    """An import (its file name, its rows with people in them) opens only to the recorders of
+    its district; its actions too."""
+    who, batch = WHO[who_key], world.imports[import_key]
+    label = f"{who_key} {url_name} {import_key}"
+    url = reverse(url_name, args=[batch.pk])
+    client = client_for(world, who)
+    if url_name == "import_action":
+        # Not yet allowed for anyone (the batch waits for its import): a 400 to those who
+        # may act on it, a refusal to everyone else; nothing changes either way.
+        response = client.post(url, {"action": "check"})
+    else:
+        response = client.get(url)
+    body = body_of(response) if url_name != "import_rejected" else ""
+    raw = raw_body(response)
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.CHECKED, label
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not opens_import(who, IMPORTS[import_key]):
+        assert response.status_code in (403, 404), (label, response.status_code)
+    elif url_name == "import_action":
+        assert response.status_code == 400, (label, response.status_code)
+        return
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+        if url_name == "import_detail":
+            assert import_row(import_key) in body and f"IMPFILE-{import_key}-END" in body, label
+        else:
+            assert raw.startswith(b"PK"), label
+        return
+    assert import_row(import_key).encode() not in raw, label
+    assert f"IMPFILE-{import_key}-END".encode() not in raw, label
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_the_import_list_shows_only_the_area_s_imports(world, who_key):
+    who = WHO[who_key]
+    body = body_of(client_for(world, who).get(reverse("import_list")))
+    for key, district in IMPORTS.items():
+        shown = f"IMPFILE-{key}-END" in body
+        assert shown == (opens_import(who, district) and not who.anonymous), (who_key, key)
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_closing_the_backlog_reaches_only_what_the_officer_may_close(world, who_key):
+    """Every case's tracking number in the list: only the open cases of the officer's area
+    are selected, only those the workflow lets them close are closed, one history row each;
+    nothing else changes."""
+    who = WHO[who_key]
+    label = f"{who_key} closes the backlog"
+    before = {key: snapshot(case) for key, case in world.cases.items()}
+    selected = {k for k in CASE_KEYS if sees(who, SPEC[k]) and SPEC[k].is_open}
+    response = client_for(world, who).post(
+        reverse("case_bulk_close"),
+        {
+            "action": "close",
+            "numbers": "\n".join(c.tracking_no for c in world.cases.values()),
+            "result": "resolved",
+            "note": "MATRIX-BULK-CLOSE",
+            "confirm": "1",
+            "expected_count": str(len(selected)),
+        },
+    )
+    closed = {
+        key
+        for key, case in world.cases.items()
+        if Complaint.objects.get(pk=case.pk).status == "closed" and SPEC[key].is_open
+    }
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not closes_backlog(who):
+        assert response.status_code == 403, (label, response.status_code)
+    elif not selected:
+        assert response.status_code == 400, (label, response.status_code)
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+    expected = (
+        {k for k in selected if may_close(who, SPEC[k])}
+        if closes_backlog(who) and not who.anonymous
+        else set()
+    )
+    assert closed == expected, f"{label}: closed {sorted(closed)}, expected {sorted(expected)}"
+    for key, case in world.cases.items():
+        if key not in expected:
+            assert snapshot(case) == before[key], f"{label}: {key} changed"
+        else:
+            notes = case.history.filter(kind="closed", note="MATRIX-BULK-CLOSE").count()
+            assert notes == 1, label
+    # The numbers typed come back in their box; nothing else of a case outside the area.
+    body = re.sub(r"<textarea name=\"numbers\".*?</textarea>", "", body_of(response), flags=re.S)
+    for key in CASE_KEYS:
+        if not sees(who, SPEC[key]):
+            assert_no_case_data(body, world, key, label)
+
+
 # --- (c) own data -----------------------------------------------------------------------------
 
 
@@ -1298,6 +1466,9 @@ OWN_PAGES = {
     ),
     # The intake form's live check of a person (without a person: nothing to match).
     "api:people-matches": Own(api=True, gate=is_recorder),
+    # Closing the backlog: by default the preview lists the open cases of the officer's area.
+    "case_bulk_close": Own(api=False, gate=closes_backlog, lists=lambda w, s: s.is_open),
+    "import_list": Own(api=False, gate=is_recorder),
     "exports": Own(api=False, gate=has_area),
     "api:exports": Own(api=True, gate=has_area),
 }
@@ -1459,6 +1630,8 @@ def _post_only_url(world: World, name: str) -> str:
         return reverse(name, args=[world.cases["t1_assigned"].tracking_no])
     if name.startswith("registration_"):
         return reverse(name, args=[world.regs["reg_d4901"].pk])
+    if name == "import_action":
+        return reverse(name, args=[world.imports["imp_d4901"].pk])
     if name == "api_token_revoke":
         return reverse(name, args=[world.tokens["district_chief"].pk])
     return reverse(name)
@@ -1567,7 +1740,7 @@ def test_api_tokens_touch_only_own_rows(world, who_key):
 def test_every_classified_url_is_exercised():
     drivers = {
         CASE: set(CASE_GETS),
-        AREA: set(AREA_VARIANTS) | {"registration_detail"},
+        AREA: set(AREA_VARIANTS) | {"registration_detail", "import_detail", "import_rejected"},
         OWN: set(OWN_PAGES),
         PUBLIC: set(PUBLIC_URLS),
         POST_ONLY: {n for n, c in URL_CLASSES.items() if c == POST_ONLY},

@@ -18,6 +18,13 @@ from layers.models.exchange import (
     WebhookSubscriber,
 )
 from layers.models.exports import ExportFormat, ExportJob, ExportStatus, TileCache
+from layers.models.imports import (
+    ImportBatch,
+    ImportFileKind,
+    ImportMapping,
+    ImportProblem,
+    ImportStatus,
+)
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -66,6 +73,11 @@ __all__ = [
     "ExportStatus",
     "ForwardTarget",
     "HistoryKind",
+    "ImportBatch",
+    "ImportFileKind",
+    "ImportMapping",
+    "ImportProblem",
+    "ImportStatus",
     "MonthFigure",
     "MonthSnapshot",
     "MonthlyReport",

@@ -141,6 +141,12 @@ class Complaint(models.Model):
         db_column="province_code",
     )
     location_note = models.CharField(_("place description"), max_length=255, blank=True)
+    # Imported without coordinates (issue 12): placed at its sub-district's point on surface.
+    # Maps say so, and the proximity duplicate check leaves such points out.
+    location_approximate = models.BooleanField(_("approximate location"), default=False)
+    # The row's reference in the district's own records (an imported spreadsheet's reference
+    # column, or the file's digest and row number): a re-import updates the case it made.
+    source_reference = models.CharField(_("source reference"), max_length=120, blank=True)
 
     category = models.ForeignKey(
         Category,
@@ -217,6 +223,11 @@ class Complaint(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(status="closed") | ~Q(close_result=""), name="closed_has_result"
+            ),
+            models.UniqueConstraint(
+                fields=["district", "source_reference"],
+                condition=~Q(source_reference=""),
+                name="complaint_source_ref_per_district",
             ),
         ]
         indexes = [

@@ -13,7 +13,10 @@ A candidate is a complaint
 * within ``R`` metres of the point (``Category.duplicate_radius_m``, default 250), measured on
   the WGS 84 spheroid, to the centimetre,
 * received within ``T`` days before or after (``Category.duplicate_window_days``, default 90),
-* open, or closed within ``T`` days of the new complaint's date.
+* open, or closed within ``T`` days of the new complaint's date,
+* and placed where it happened: a case imported without coordinates sits at its
+  sub-district's point on surface (``Complaint.location_approximate``, issue 12), which says
+  nothing of its distance to anything, so such cases are neither candidates nor compared.
 
 Each gets one score in [0, 1] (``score_of``): nearer, closer in time, the same sub-category and a
 similar description score higher. At ``settings.DUPLICATE_LIKELY_THRESHOLD`` or above it is
@@ -204,6 +207,7 @@ WHERE ST_DWithin(c.location::geography, q.g, %(radius)s)
   AND c.received_at BETWEEN %(since)s AND %(until)s
   AND (c.status <> %(closed)s OR c.closed_at >= %(since)s)
   AND c.id <> %(exclude)s
+  AND NOT c.location_approximate
 """
 
 
@@ -340,7 +344,9 @@ def dismissed_pairs(case_id: int, candidate_ids) -> set[int]:
 
 def duplicates_for_case(*, complaint, limit: int | None = 10) -> list[PlaceCandidate]:
     """Candidates for a recorded case: before and after it in time, itself excluded, pairs an
-    officer dismissed left out."""
+    officer dismissed left out. None for a case whose place is approximate."""
+    if complaint.location_approximate:
+        return []
     found = duplicates_for(
         location=complaint.location,
         category=complaint.category,

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from layers import metrics
 from layers.errors import Forbidden, InvalidInput
 from layers.inputs import whole_number
+from layers.models import Complaint
 from layers.policy import require_fields, shape, viewer_for
 from layers.selectors.exports import (
     EXPORT_FILTERS,
@@ -138,6 +139,16 @@ def complaint_map_points(*, officer, province: str, limit: int) -> tuple[list[di
     rows = complaint_public_rows(officer=officer, filters=CaseFilter(province=province))
     total = rows.count()
     return list(rows.order_by("-received_at")[:limit]), total
+
+
+def approximate_tracking_numbers(*, tracking_numbers) -> set[str]:
+    """Which of these cases sit at their sub-district's centre (imported without coordinates,
+    ``Complaint.location_approximate``): a map draws them as approximate."""
+    return set(
+        Complaint.objects.filter(
+            tracking_no__in=list(tracking_numbers), location_approximate=True
+        ).values_list("tracking_no", flat=True)
+    )
 
 
 def openable_tracking_numbers(*, officer, tracking_numbers) -> set[str]:

@@ -163,6 +163,8 @@ def complaint_create(
     received_at: datetime | None = None,
     created_by,
     route: bool = True,
+    source_reference: str = "",
+    location_approximate: bool = False,
 ) -> Complaint:
     """Record a complaint: validate, set the three area codes from the point, number it, save.
 
@@ -174,7 +176,9 @@ def complaint_create(
     including a point outside Thailand. Every text is read by ``layers.inputs.text_value``
     (a string, no NUL, at most ``TEXT_LIMITS`` characters), so the form, the API and imports
     share the limits. With ``route`` the case then goes to the team of its sub-district
-    (``layers.services.routing``).
+    (``layers.services.routing``). Spreadsheet imports (``layers.services.imports``) give
+    the row's ``source_reference`` and say whether the point is only the sub-district's
+    (``location_approximate``).
     """
     if created_by is not None:
         require_record(created_by)
@@ -257,6 +261,8 @@ def complaint_create(
         district_id=match.district_code,
         province_id=match.province_code,
         location_note=texts["location_note"],
+        location_approximate=bool(location_approximate),
+        source_reference=source_reference or "",
         category=category,
         subcategory=subcategory,
         subcategory_text=subcategory_text,

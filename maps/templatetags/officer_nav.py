@@ -16,6 +16,7 @@ from layers.selectors.scope import (
     PROVINCE_ROLES,
     jurisdiction_for,
 )
+from layers.services.backlog import may_close_backlog
 
 register = template.Library()
 
@@ -39,5 +40,6 @@ def officer_nav(user):
         "unlocker": officer_may_unlock_accounts(user),
         "staff": user.is_staff,
         "may_record": may_record(user),
+        "closer": may_close_backlog(user),
         "dashboard": has_dashboard(user),
     }

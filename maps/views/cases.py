@@ -43,6 +43,7 @@ def _map_data(viewer, case, notes) -> dict:
     return {
         "lat": case.location.y if viewer.sees("case.lat") else None,
         "lon": case.location.x if viewer.sees("case.lon") else None,
+        "approximate": case.location_approximate and viewer.sees("case.location_approximate"),
         "area": sel.case_subdistrict_geojson(case),
         "visits": visits,
     }

@@ -17,6 +17,7 @@ from boundaries.selectors import (
 )
 from layers.selectors.filters import CaseFilter
 from layers.selectors.mapdata import (
+    approximate_tracking_numbers,
     area_figures,
     complaint_map_points,
     openable_tracking_numbers,
@@ -79,7 +80,10 @@ def province_map(request, code):
     openable = openable_tracking_numbers(
         officer=request.user, tracking_numbers=[row["tracking_no"] for row in rows]
     )
-    features, lookups = mapkit.complaint_points(rows, openable=openable)
+    approximate = approximate_tracking_numbers(
+        tracking_numbers=[row["tracking_no"] for row in rows]
+    )
+    features, lookups = mapkit.complaint_points(rows, openable=openable, approximate=approximate)
     mapkit.ComplaintLayer(features, lookups=lookups, name=_("Complaints")).add_to(m)
     mapkit.LabelLayer(
         area_labels(District.objects.filter(province_id=code), level="district")
@@ -99,6 +103,7 @@ def province_map(request, code):
                     "border": "#4b5563",
                 },
                 {"label": _("District"), "shape": "line", "color": mapkit.DISTRICT_STYLE["color"]},
+                mapkit.approximate_legend_item(),
             ],
         )
     )

@@ -26,6 +26,7 @@ from layers.models.officers import (
     Role,
     RoleAssignment,
 )
+from layers.models.search import CaseSearch
 from layers.models.statistics import (
     COUNTRY_CODE,
     AreaLevel,
@@ -45,6 +46,7 @@ from layers.models.workflow import (
 )
 
 __all__ = [
+    "CaseSearch",
     "COUNTRY_CODE",
     "OPEN_STATUSES",
     "ApiToken",

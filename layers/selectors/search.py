@@ -30,6 +30,7 @@ from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -187,32 +188,66 @@ def _query(req: SearchRequest):
     return query
 
 
+def _like(piece: str) -> str:
+    escaped = piece.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching_ids_sql(req: SearchRequest, *, people: bool) -> tuple[str, list]:
+    """One ``SELECT id … UNION …`` of the ways a case matches, each arm on its own index
+    (tracking number, keyed hashes, the GIN of the tsvector, the trigram GIN), so that
+    PostgreSQL reads only the matching rows instead of testing every case in the scope."""
+    vector = "full_vector" if people else "public_vector"
+    norm = "full_norm" if people else "public_norm"
+    arms, params = [], []
+    if req.tracking_no:
+        arms.append("SELECT id FROM layers_complaint WHERE tracking_no = %s")
+        params.append(req.tracking_no)
+    if people and req.citizen_id:
+        arms.append(
+            "SELECT id FROM layers_complaint "
+            "WHERE complainant_cid_hash <> '' AND complainant_cid_hash = %s"
+        )
+        params.append(citizen_id_hash(req.citizen_id))
+    hashed_phone = phone_hash(req.phone) if people and req.phone else ""
+    if hashed_phone:
+        arms.append(
+            "SELECT id FROM layers_complaint "
+            "WHERE complainant_phone_hash <> '' AND complainant_phone_hash = %s"
+        )
+        params.append(hashed_phone)
+    if req.pieces:
+        tsquery = " && ".join("phraseto_tsquery('simple', %s)" for _piece in req.pieces)
+        arms.append(f"SELECT complaint_id FROM layers_casesearch WHERE {vector} @@ ({tsquery})")
+        params.extend(" ".join(piece) for piece in req.pieces)
+    if req.partial:
+        likes = " AND ".join(f"{norm} LIKE %s" for _piece in req.partial)
+        arms.append(f"SELECT complaint_id FROM layers_casesearch WHERE {likes}")
+        params.extend(_like(piece) for piece in req.partial)
+    if not arms:
+        return "SELECT NULL::bigint WHERE false", []
+    return " UNION ".join(arms), params
+
+
 def case_search(*, officer, req: SearchRequest, offset: int = 0, limit: int = PAGE_SIZE):
     """The cases the officer may see that match, best first (exact, whole words by rank,
     partial words), and how many there are."""
     viewer = policy.viewer_for(officer)
     people = matches_people(viewer)
     vector = "search__full_vector" if people else "search__public_vector"
-    norm = "search__full_norm" if people else "search__public_norm"
     qs = case_filter_apply(complaints_visible_to(officer=officer), req.filters)
+    sql, params = matching_ids_sql(req, people=people)
+    qs = qs.filter(pk__in=RawSQL(sql, params))
+    total = qs.count()
     exact = Q(pk__in=[])
     if req.tracking_no:
         exact |= Q(tracking_no=req.tracking_no)
     if people and req.citizen_id:
         exact |= Q(complainant_cid_hash=citizen_id_hash(req.citizen_id))
-    if people and req.phone:
-        hashed = phone_hash(req.phone)
-        if hashed:
-            exact |= Q(complainant_phone_hash=hashed)
+    if people and req.phone and phone_hash(req.phone):
+        exact |= Q(complainant_phone_hash=phone_hash(req.phone))
     tsquery = _query(req)
     words = Q(**{vector: tsquery}) if tsquery is not None else Q(pk__in=[])
-    partial = Q(pk__in=[])
-    if req.partial:
-        partial = Q()
-        for piece in req.partial:
-            partial &= Q(**{f"{norm}__contains": piece})
-    qs = qs.filter(exact | words | partial)
-    total = qs.count()
     qs = qs.annotate(
         kind=Case(
             When(exact, then=Value(3)),

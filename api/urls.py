@@ -9,6 +9,7 @@ from api import (
     duplicates,
     exports,
     geojson,
+    search,
     stats,
     team,
 )
@@ -51,6 +52,7 @@ urlpatterns: list = [
     path("categories/", categories.CategoryListView.as_view(), name="categories"),
     path("boundaries/search", boundaries.BoundarySearchView.as_view(), name="boundaries-search"),
     path("maps/grid.geojson", geojson.ComplaintGridView.as_view(), name="complaints-grid"),
+    path("search/", search.SearchView.as_view(), name="search"),
     path("cases/", cases.CaseListView.as_view(), name="cases"),
     path("cases.geojson", cases.CaseFeaturesView.as_view(), name="cases-geojson"),
     path("cases/queue/", cases.CaseQueueView.as_view(), name="cases-queue"),

@@ -85,7 +85,7 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # person), ``open311*`` (Open311 GeoReport v2 requests, receipts, services and errors),
 # ``webhook`` (the body of a webhook), ``areasearch``/``areahit`` (an area search by name),
 # ``grid`` (a grid square of counted complaints), ``maparea`` (an area's figures in a map
-# popup).
+# popup), ``search``/``searchpage`` (a search result and the search's answer).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -399,6 +399,43 @@ FIELD_CLASSES: dict[str, str] = {
             "on_target",
         )
     },
+    # --- a search result (layers.selectors.search, issue 12): the case's public data, and the
+    # texts that held the words found, highlighted, by the class of the field they come from --
+    **{
+        f"search.{key}": PUBLIC
+        for key in (
+            "tracking_no",
+            "url",
+            "status",
+            "status_label",
+            "category",
+            "category_name",
+            "subdistrict",
+            "subdistrict_name",
+            "district",
+            "district_name",
+            "province",
+            "province_name",
+            "received_at",
+            "received_label",
+        )
+    },
+    # Which fields matched ("citizen_id", "phone", "complainant_name"…): only fields the viewer
+    # may search in are ever named (a GIS analyst's search never matches a person).
+    "search.matched_on": CASE,
+    "search.title_html": FREE_TEXT,
+    "search.description_html": FREE_TEXT,
+    "search.location_note_html": FREE_TEXT,
+    "search.complainant_name_html": PERSONAL,
+    "search.accused_name_html": PERSONAL,
+    # The search's own answer: what was asked (the viewer's own words) and the paging.
+    "searchpage.query": PUBLIC,
+    "searchpage.words": PUBLIC,
+    "searchpage.scope": PUBLIC,
+    "searchpage.count": CASE,
+    "searchpage.next": CASE,
+    "searchpage.previous": CASE,
+    "searchpage.results": CASE,
     # --- what a notification (in-app, e-mail) says about a case -----------------------------
     "notification.no": PUBLIC,
     "notification.category": PUBLIC,

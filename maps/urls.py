@@ -11,11 +11,13 @@ from maps.views import heatmap as heatmap_views
 from maps.views import imports as import_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
+from maps.views import search as search_views
 from maps.views import statistics as statistics_views
 from maps.views import team as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", search_views.search_page, name="search"),
     path("exports/", export_views.export_page, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),

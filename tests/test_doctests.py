@@ -9,6 +9,7 @@ import layers.charts
 import layers.classify
 import layers.demo.duplicates
 import layers.identity
+import layers.searchwords
 import layers.selectors.duplicates
 import layers.thaidate
 import layers.thaitext
@@ -25,6 +26,7 @@ import layers.validators
         gisapp.env,
         layers.thaitext,
         layers.identity,
+        layers.searchwords,
         layers.selectors.duplicates,
         layers.demo.duplicates,
     ],

@@ -347,6 +347,12 @@ def json_responses(world: World, role: str):
         client.get(f"/api/people/matches/?citizen_id={busy.complainant_citizen_id}&name=x"),
         Shape("page", (("results", "person_match"),)),
     )
+    # Search (issue 12): the markers' words (people and texts for the entitled only), a
+    # tracking number (public words for everyone), a bad date.
+    found = Shape("searchpage", (("results", "search"),))
+    yield "search-words", client.get("/api/search/?q=MARK&page_size=100"), found
+    yield "search-number", client.get(f"/api/search/?q={busy.tracking_no}"), found
+    yield "search-error", client.get("/api/search/?q=MARK&since=2025-01-01"), Shape("error")
     # The dashboards' figures (a 403 for the roles without a dashboard of 49).
     yield "stats-figures", client.get("/api/stats/figures.json?parent=49"), STATS
     yield (
@@ -561,6 +567,8 @@ def page_urls(world: World):
     yield "team-home", "/team/"
     yield "team-case", f"/team/cases/{world.cases['busy'].tracking_no}/"
     # Statistics: figures of areas (``stats.*``), the viewer's own level and the province.
+    yield "search", "/search/?q=MARK"
+    yield "search-number", f"/search/?q={world.cases['busy'].tracking_no}"
     yield "statistics-home", "/statistics/"
     yield "statistics-49", "/statistics/49/"
     yield "statistics-4901", "/statistics/4901/"

@@ -616,6 +616,9 @@ URL_CLASSES = {
     # A spreadsheet import of a district, and its rejected rows.
     "import_detail": AREA,
     "import_rejected": AREA,
+    # Search (issue 12): scoped, narrowed by area filters; people and texts for the entitled.
+    "search": AREA,
+    "api:search": AREA,
     # (c) own data
     "home": OWN,
     "case_bulk_close": OWN,
@@ -927,6 +930,16 @@ def covers_province(who: Who, province: str) -> bool:
     return (who.province or who.district or "").startswith(province)
 
 
+# q and filters of the search variants: (query, filters, matches people and texts only).
+SEARCH_VARIANTS = {
+    "category": ("ปัญหาที่ดิน", {}, False),
+    "category-d4901": ("ปัญหาที่ดิน", {"district": "4901"}, False),
+    "category-d4902": ("ปัญหาที่ดิน", {"district": "4902"}, False),
+    "category-p48": ("ปัญหาที่ดิน", {"province": "48"}, False),
+    "complainant": ("CMPL", {}, True),
+    "description": ("DESC", {}, True),
+}
+
 AREA_VARIANTS = {
     **{name: list(AREA_FILTERS) for name in sorted(FILTERED_LISTS)},
     "api:cases-summary": ["by=team", "by=district", "by=province"],
@@ -979,11 +992,18 @@ AREA_VARIANTS = {
     "heatmap": ["own", "province=49", "province=48"],
     # The self-hosted base map: officers with a role (no file in the tests: 404).
     "tiles_base": ["0/0/0"],
+    # Search: a public word every case holds (its category), within filters; a person's name
+    # and a description, which only roles entitled to them may match.
+    **{name: list(SEARCH_VARIANTS) for name in ("search", "api:search")},
 }
 AREA_CASES = [(name, v) for name, variants in AREA_VARIANTS.items() for v in variants]
 
 
 def _area_request(name: str, variant: str) -> str:
+    if name in ("search", "api:search"):
+        q, filters, _people = SEARCH_VARIANTS[variant]
+        paging = {"page_size": 100} if name == "api:search" else {}
+        return f"{reverse(name)}?{urlencode({'q': q, **filters, **paging})}"
     if name in FILTERED_LISTS:
         page_size = {"page_size": 200} if name.startswith("api:") else {}
         return f"{reverse(name)}?{urlencode({**page_size, **AREA_FILTERS[variant]})}"
@@ -1271,6 +1291,22 @@ def test_area_bound(world, who_key, name, variant):
             return refused()
         assert response.status_code == 202, (label, response.status_code)
         assert not numbers_in(world, body), label
+    elif name in ("search", "api:search"):
+        _q, filters, people = SEARCH_VARIANTS[variant]
+        expected = visible(who, where=_where(filters))
+        if people and not sees_personal(who):
+            expected = set()  # the GIS analyst's search never matches a person or a text
+        if name == "api:search":
+            shown = keys_of(world, [r["tracking_no"] for r in response.json()["results"]])
+        else:
+            shown = numbers_in(world, body)
+        shows_exactly(expected, shown)
+        for key in set(CASE_KEYS) - expected:
+            assert description(key) not in body and complainant(key) not in body, label
+        if not sees_personal(who):
+            for key in CASE_KEYS:
+                _no_personal_data(body, world, key, label)
+                assert description(key) not in body, label
     else:
         pytest.fail(f"{name} is in AREA_VARIANTS without a check here")
 

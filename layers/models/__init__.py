@@ -33,6 +33,7 @@ from layers.models.officers import (
     Role,
     RoleAssignment,
 )
+from layers.models.search import CaseSearch
 from layers.models.statistics import (
     COUNTRY_CODE,
     AreaLevel,
@@ -52,6 +53,7 @@ from layers.models.workflow import (
 )
 
 __all__ = [
+    "CaseSearch",
     "COUNTRY_CODE",
     "OPEN_STATUSES",
     "ApiToken",

@@ -26,6 +26,7 @@ from layers.models import (
 from layers.policy import require_record
 from layers.rules import due_at_for
 from layers.services.routing import complaint_route_on_intake
+from layers.services.search import case_search_refresh
 from layers.services.webhooks import case_event_record
 from layers.thaidate import be_year
 from layers.thaitext import normalize_text
@@ -299,6 +300,8 @@ def complaint_create(
         at=now,
     )
     case_event_record(complaint=complaint, kind=HistoryKind.CREATED, to_status=Status.RECEIVED)
+    # Its search words (issue 12), in this same transaction (routing refreshes them again).
+    case_search_refresh(complaint_id=complaint.pk)
     logger.info("complaint %s received in %s", complaint.tracking_no, complaint.subdistrict_id)
     if route:
         complaint_route_on_intake(complaint=complaint, actor=created_by)

@@ -70,6 +70,7 @@ from layers.models import (
 from layers.policy import may_record
 from layers.selectors.scope import jurisdiction_for
 from layers.services.complaints import complaint_create, parse_point
+from layers.services.search import case_search_refresh
 from layers.services.webhooks import case_event_record
 from layers.thaidate import BANGKOK, parse_be_date
 from layers.thaitext import normalize_text
@@ -742,6 +743,7 @@ def _update_row(batch: ImportBatch, row: CheckedRow, pk: int) -> None:
         at=now,
     )
     existing.refresh_from_db()
+    case_search_refresh(complaint_id=existing.pk)
     case_event_record(complaint=existing, kind=HistoryKind.EDITED, to_status=existing.status)
 
 

@@ -63,6 +63,7 @@ from layers.services.notifications import (
     notify_forwarded,
     notify_team_assigned,
 )
+from layers.services.search import case_search_refresh
 from layers.services.webhooks import case_event_record
 
 logger = logging.getLogger(__name__)
@@ -270,6 +271,9 @@ def complaint_change_write(
         at=now,
     )
     current.refresh_from_db()
+    # Its search words (issue 12): the note, reason or closing note just written, in this
+    # same transaction.
+    case_search_refresh(complaint_id=current.pk)
     # Other systems hear of it through the outbox, in this same transaction.
     case_event_record(complaint=current, kind=kind, to_status=to_status)
     # No actor: routing at intake of a case recorded without one (imports, demo data).

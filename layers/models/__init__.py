@@ -18,6 +18,7 @@ from layers.models.exchange import (
     WebhookSubscriber,
 )
 from layers.models.exports import ExportFormat, ExportJob, ExportStatus, TileCache
+from layers.models.news import NewsPhoto, NewsPost, NewsStatus
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -45,6 +46,9 @@ from layers.models.workflow import (
 )
 
 __all__ = [
+    "NewsPhoto",
+    "NewsPost",
+    "NewsStatus",
     "COUNTRY_CODE",
     "OPEN_STATUSES",
     "ApiToken",

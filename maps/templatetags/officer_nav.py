@@ -16,6 +16,7 @@ from layers.selectors.scope import (
     PROVINCE_ROLES,
     jurisdiction_for,
 )
+from layers.services.news import may_write_news
 
 register = template.Library()
 
@@ -40,4 +41,6 @@ def officer_nav(user):
         "staff": user.is_staff,
         "may_record": may_record(user),
         "dashboard": has_dashboard(user),
+        # News and activities (issue 11): the district and province centres' officers.
+        "news": may_write_news(user),
     }

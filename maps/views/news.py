@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from folium.template import Template
 
-from boundaries.selectors import province_bounds
+from boundaries.models import District
+from boundaries.selectors import areas_geojson, districts_geojson, province_bounds
 from layers import policy
 from layers.errors import InvalidInput, NotFound
 from layers.models import NewsPost
@@ -79,8 +80,27 @@ class _NewsPoints(MacroElement):
         self.options_json = mapkit.script_json(options)
 
 
-def news_map(rows: list[dict], *, bounds=None):
+def area_shapes(code: str | None) -> dict | None:
+    """The polygons drawn under the posts: a province's districts, or a district."""
+    if not code:
+        return None
+    if len(code) == 2:
+        return districts_geojson(province=code, tolerance=0.0005, precision=5)
+    return areas_geojson(District.objects.filter(code=code), tolerance=0.0005, precision=5)
+
+
+def news_map(rows: list[dict], *, bounds=None, area: str | None = None):
     m = mapkit.offline_map(bounds=bounds or THAILAND, extra_js=[("damrong_news", static(NEWS_JS))])
+    shapes = area_shapes(area)
+    if shapes and shapes["features"]:
+        mapkit.AreaLayer(
+            shapes,
+            name=_("Areas"),
+            key="areas",
+            css_class="damrong-news-area",
+            tooltip="{name_th}",
+            attribution=mapkit.BOUNDARY_ATTRIBUTION,
+        ).add_to(m)
     points = [
         {k: r[k] for k in ("lat", "lon", "title", "url", "activity_date", "place_name")}
         for r in rows
@@ -98,8 +118,6 @@ def _list(request, *, area=None):
         bounds = province_bounds(code=area.code)
     elif area is not None:
         from django.contrib.gis.db.models import Extent
-
-        from boundaries.models import District
 
         bounds = District.objects.filter(code=area.code).aggregate(e=Extent("geom"))["e"]
     provinces = (
@@ -119,7 +137,9 @@ def _list(request, *, area=None):
             "title": title,
             "rows": rows,
             "page": page,
-            "map": news_map(rows, bounds=bounds) if rows else None,
+            "map": news_map(rows, bounds=bounds, area=area.code if area else None)
+            if rows
+            else None,
             "provinces": list(provinces),
             "area": area,
         },
@@ -149,7 +169,7 @@ def news_detail(request, pk: int):
             "post": row,
             "draft": not post.is_published,
             "may_manage": svc.may_manage(request.user, post),
-            "map": news_map([row], bounds=_around(post)),
+            "map": news_map([row], bounds=_around(post), area=post.area_code),
             "area_url": reverse("news_area", args=[post.area_code]),
         },
     )

@@ -630,7 +630,6 @@ FIELD_CLASSES: dict[str, str] = {
         for key in (
             "month",
             "month_start",
-            "frozen",
             "level",
             "area_code",
             "province_code",
@@ -657,7 +656,7 @@ FIELD_CLASSES: dict[str, str] = {
             "publisher",
             "updated",
             "months",
-            "frozen_months",
+            "pending_months",
             "suppression",
             "rows",
             "metadata",

@@ -1,11 +1,12 @@
 """Open data (ITA, seed 002; issue 11): the monthly complaint figures of every province and
 district, by main category, for anyone — with small counts suppressed.
 
-What is published: the last ``OPEN_DATA_MONTHS`` ended months. A month that was frozen
-(``MonthFigure``, the month-end snapshot) is read as frozen; an ended month nobody froze yet is
-computed the same way (``layers.services.statistics.snapshot_compute``: the same definitions of
-``layers.metrics``, from the append-only history), and marked ``frozen = false``. The current
-month is not published: its figures still move.
+What is published: of the last ``OPEN_DATA_MONTHS`` ended months, those frozen
+(``MonthSnapshot``/``MonthFigure``, the month-end figures the department steers with: the
+month-end job freezes each month on the 1st, ``manage.py snapshot_month`` any past one). A month
+not frozen yet is listed as pending and left out: its figures are never computed on a public
+request (freezing one month of the whole country reads every case's history: minutes, not a
+page view). The current month is not published: its figures still move.
 
 One row per month × area (the country, each province, each district: every area, also those
 without a case) × category (each main category, and ``ALL``). Counts per row:
@@ -76,12 +77,6 @@ COLUMNS: tuple[tuple[str, str, str, str], ...] = (
     # (name, Frictionless type, Thai, English)
     ("month", "string", "เดือน (พ.ศ. ปปปป-ดด)", "Month, Buddhist Era (YYYY-MM)"),
     ("month_start", "date", "วันแรกของเดือน (ค.ศ.)", "First day of the month (ISO date)"),
-    (
-        "frozen",
-        "boolean",
-        "ตัวเลขสิ้นเดือนที่บันทึกไว้แล้ว (true) หรือคำนวณจากประวัติเรื่อง (false)",
-        "Frozen month-end figures (true) or computed from the case history (false)",
-    ),
     ("level", "string", "ระดับพื้นที่: country, province, district", "Area level"),
     ("area_code", "string", "รหัสพื้นที่ของกรมการปกครอง (TH = ทั้งประเทศ)", "DOPA area code"),
     ("province_code", "string", "รหัสจังหวัด", "Province code"),
@@ -156,32 +151,25 @@ def published_months(now: datetime | None = None) -> list[Month]:
     return out[::-1]
 
 
-def _month_rows(month: Month) -> tuple[list[dict], bool]:
-    """The month's raw rows (``level, area_code, category_id`` and counts): frozen if frozen."""
+def _month_rows(month: Month) -> list[dict] | None:
+    """The frozen month's raw rows (``level, area_code, category_id`` and counts), or None
+    when the month is not frozen."""
     snapshot = MonthSnapshot.objects.filter(month=month.first_day).first()
-    if snapshot is not None:
-        rows = list(
-            MonthFigure.objects.filter(snapshot=snapshot)
-            .exclude(level=AreaLevel.SUBDISTRICT)
-            .values(
-                "level",
-                "area_code",
-                "category_id",
-                "complaints",
-                "closed",
-                "open_backlog",
-                "median_days_to_close",
-            )
+    if snapshot is None:
+        return None
+    return list(
+        MonthFigure.objects.filter(snapshot=snapshot)
+        .exclude(level=AreaLevel.SUBDISTRICT)
+        .values(
+            "level",
+            "area_code",
+            "category_id",
+            "complaints",
+            "closed",
+            "open_backlog",
+            "median_days_to_close",
         )
-        return rows, True
-    from layers.services.statistics import snapshot_compute
-
-    rows = [
-        r
-        for r in snapshot_compute(start=month.start(), end=month.end())
-        if r["level"] != AreaLevel.SUBDISTRICT
-    ]
-    return rows, False
+    )
 
 
 # --- Suppression ------------------------------------------------------------------------------
@@ -267,8 +255,8 @@ def suppress(values: dict, relations: list[tuple]) -> Suppression:
 class OpenDataset:
     months: list[Month]
     rows: list[dict]  # published rows (``COLUMNS``), suppressed
-    updated: datetime  # when the figures were last computed or frozen
-    frozen_months: list[Month]
+    updated: datetime | None  # when the newest published month was frozen
+    pending_months: list[Month]  # ended months not frozen yet (not published)
 
 
 def _areas() -> list[dict]:
@@ -309,7 +297,10 @@ def _areas() -> list[dict]:
 def build_dataset(*, now: datetime | None = None) -> OpenDataset:
     """The published table (see the module docstring), suppressed."""
     now = now or timezone.now()
-    months = published_months(now)
+    candidates = published_months(now)
+    month_rows = {m: _month_rows(m) for m in candidates}
+    months = [m for m in candidates if month_rows[m] is not None]
+    pending = [m for m in candidates if month_rows[m] is None]
     areas = _areas()
     categories = list(
         Category.objects.filter(parent__isnull=True)
@@ -326,12 +317,9 @@ def build_dataset(*, now: datetime | None = None) -> OpenDataset:
 
     values: dict = {}
     medians: dict = {}
-    frozen: list[Month] = []
     anticorruption: list[dict[str, int]] = []
     for m, month in enumerate(months):
-        rows, is_frozen = _month_rows(month)
-        if is_frozen:
-            frozen.append(month)
+        rows = month_rows[month]
         for a in areas:
             for cat in (ALL, *cat_codes):
                 for count in COUNTS:
@@ -405,7 +393,6 @@ def build_dataset(*, now: datetime | None = None) -> OpenDataset:
                 out.append(
                     _row(
                         month,
-                        month in frozen,
                         a,
                         cat,
                         names.get(cat),
@@ -415,12 +402,13 @@ def build_dataset(*, now: datetime | None = None) -> OpenDataset:
                         m,
                     )
                 )
-    stamp = MonthSnapshot.objects.aggregate(last=Max("computed_at"))["last"]
-    updated = stamp if stamp and len(frozen) == len(months) else now
-    return OpenDataset(months=months, rows=out, updated=updated, frozen_months=frozen)
+    updated = MonthSnapshot.objects.filter(month__in=[m.first_day for m in months]).aggregate(
+        last=Max("computed_at")
+    )["last"]
+    return OpenDataset(months=months, rows=out, updated=updated, pending_months=pending)
 
 
-def _row(month, is_frozen, area, cat, category, values, median, sup, m) -> dict:
+def _row(month, area, cat, category, values, median, sup, m) -> dict:
     key = (m, area["code"], cat)
     shown = {}
     for count in COUNTS:
@@ -445,7 +433,6 @@ def _row(month, is_frozen, area, cat, category, values, median, sup, m) -> dict:
     return {
         "month": month.be_code,
         "month_start": month.first_day.isoformat(),
-        "frozen": is_frozen,
         "level": str(area["level"]),
         "area_code": area["code"],
         "province_code": area["province"],
@@ -483,6 +470,8 @@ def open_dataset(*, now: datetime | None = None, use_cache: bool = True) -> Open
 
 def latest_rows(dataset: OpenDataset, *, level: str) -> list[dict]:
     """The last published month's ``ALL`` rows of one level (the GeoJSON files, the page)."""
+    if not dataset.months:
+        return []
     last = dataset.months[-1].be_code
     return [
         r

@@ -11,6 +11,7 @@ import json
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -46,9 +47,9 @@ def _file_meta(dataset: od.OpenDataset) -> dict:
             "title": "สถิติเรื่องร้องเรียนร้องทุกข์รายเดือน ศูนย์ดำรงธรรม",
             "licence": od.LICENCE["name"],
             "publisher": od.PUBLISHER,
-            "updated": dataset.updated.isoformat(),
+            "updated": dataset.updated.isoformat() if dataset.updated else None,
             "months": [m.be_code for m in dataset.months],
-            "frozen_months": [m.be_code for m in dataset.frozen_months],
+            "pending_months": [m.be_code for m in dataset.pending_months],
             "suppression": od.NOTE_SUPPRESSION_EN,
         },
     )
@@ -121,6 +122,7 @@ def datapackage(dataset: od.OpenDataset, base_url: str) -> dict:
         "primaryKey": ["month", "area_code", "category_code"],
     }
     geo_fields = ", ".join(od.COLUMN_NAMES)
+    last = dataset.months[-1].be_code if dataset.months else "none"
     return {
         "profile": "tabular-data-package",
         "name": "damrong-complaints-monthly",
@@ -131,8 +133,8 @@ def datapackage(dataset: od.OpenDataset, base_url: str) -> dict:
             "the 80 % target and the median days to close. " + od.NOTE_SUPPRESSION_EN
         ),
         "homepage": base_url,
-        "version": dataset.months[-1].be_code,
-        "created": dataset.updated.isoformat(),
+        "version": last,
+        "created": (dataset.updated or timezone.now()).isoformat(),
         "keywords": ["ศูนย์ดำรงธรรม", "complaints", "ITA", "open data", "Thailand"],
         "licenses": [od.LICENCE],
         "contributors": [{"title": od.PUBLISHER, "role": "publisher"}],
@@ -163,7 +165,7 @@ def datapackage(dataset: od.OpenDataset, base_url: str) -> dict:
             {
                 "name": "provinces-latest",
                 "path": "provinces.geojson",
-                "title": f"Provinces with the figures of {dataset.months[-1].be_code} (GeoJSON)",
+                "title": f"Provinces with the figures of {last} (GeoJSON)",
                 "description": f"Polygons (EPSG:4326, simplified) with properties: {geo_fields}",
                 "format": "geojson",
                 "mediatype": "application/geo+json",
@@ -172,7 +174,7 @@ def datapackage(dataset: od.OpenDataset, base_url: str) -> dict:
             {
                 "name": "districts-latest",
                 "path": "districts.geojson",
-                "title": f"Districts with the figures of {dataset.months[-1].be_code} (GeoJSON)",
+                "title": f"Districts with the figures of {last} (GeoJSON)",
                 "description": f"Polygons (EPSG:4326, simplified) with properties: {geo_fields}",
                 "format": "geojson",
                 "mediatype": "application/geo+json",
@@ -203,8 +205,9 @@ def open_data(request):
         "maps/opendata/page.html",
         {
             "dataset": dataset,
-            "last_month": dataset.months[-1],
-            "first_month": dataset.months[0],
+            "last_month": dataset.months[-1] if dataset.months else None,
+            "first_month": dataset.months[0] if dataset.months else None,
+            "pending": ", ".join(m.label() for m in dataset.pending_months),
             "updated": format_be_date(dataset.updated, with_time=True),
             "provinces": provinces,
             "country": public_row(country[0]) if country else None,

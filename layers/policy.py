@@ -662,6 +662,72 @@ FIELD_CLASSES: dict[str, str] = {
     "bulkclose.selected": CASE,
     "bulkclose.closed": CASE,
     "bulkclose.refused": CASE,
+    # --- news and activities (issue 11, layers/models/news.py): what a centre publishes on
+    # purpose for everyone — the activity, who led it and took part (officials and partners
+    # named by the centre), where and when, its text and photos (resized, EXIF stripped).
+    # Public once published; a draft opens only to its centre (layers.selectors.news).
+    **{
+        f"news.{key}": PUBLIC
+        for key in (
+            "id",
+            "url",
+            "title",
+            "leader",
+            "participants",
+            "activity_date",
+            "activity_time",
+            "place_name",
+            "area",
+            "area_code",
+            "lat",
+            "lon",
+            "body",
+            "photos",
+            "published_at",
+        )
+    },
+    # Whether it is a draft, published or unpublished: the centre's working data.
+    "news.status": CASE,
+    "news.status_label": CASE,
+    # --- open data (issue 11, layers/selectors/opendata.py): aggregates of areas for anyone,
+    # small counts suppressed before they get here; ``opendatafile``: a file's own metadata --
+    **{
+        f"opendata.{key}": PUBLIC
+        for key in (
+            "month",
+            "month_start",
+            "level",
+            "area_code",
+            "province_code",
+            "area_name_th",
+            "area_name_en",
+            "category_code",
+            "category_name_th",
+            "category_name_en",
+            "complaints",
+            "closed",
+            "open",
+            "open_backlog",
+            "share_closed",
+            "target_percent",
+            "on_target",
+            "median_days_to_close",
+        )
+    },
+    **{
+        f"opendatafile.{key}": PUBLIC
+        for key in (
+            "title",
+            "licence",
+            "publisher",
+            "updated",
+            "months",
+            "pending_months",
+            "suppression",
+            "rows",
+            "metadata",
+        )
+    },
 }
 
 # History values hold different things by kind of row. Those listed are codes or the names of

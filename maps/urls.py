@@ -10,6 +10,8 @@ from maps.views import exports as export_views
 from maps.views import heatmap as heatmap_views
 from maps.views import imports as import_views
 from maps.views import intake as intake_views
+from maps.views import news as news_views
+from maps.views import opendata as opendata_views
 from maps.views import province_map as province_map_views
 from maps.views import search as search_views
 from maps.views import statistics as statistics_views
@@ -19,6 +21,25 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", search_views.search_page, name="search"),
     path("exports/", export_views.export_page, name="exports"),
+    # Open data (ITA, issue 11): the page, its Frictionless descriptor and the files.
+    path("open-data/", opendata_views.open_data, name="open_data"),
+    path(
+        "open-data/datapackage.json",
+        opendata_views.open_data_package,
+        name="open_data_package",
+    ),
+    path("open-data/<str:name>", opendata_views.open_data_file, name="open_data_file"),
+    # News and activities (issue 11): public pages and feeds; the centres' writing pages.
+    path("news/", news_views.news_list, name="news_list"),
+    path("news/feed/", news_views.news_feed, name="news_feed"),
+    path("news/feed/atom/", news_views.news_feed_atom, name="news_feed_atom"),
+    path("news/post/<int:pk>/", news_views.news_detail, name="news_detail"),
+    path("news/photos/<int:pk>/", news_views.news_photo, name="news_photo"),
+    path("news/manage/", news_views.news_manage, name="news_manage"),
+    path("news/manage/new/", news_views.news_new, name="news_new"),
+    path("news/manage/<int:pk>/", news_views.news_edit, name="news_edit"),
+    path("news/manage/<int:pk>/status/", news_views.news_status, name="news_status"),
+    re_path(r"^news/(?P<code>[0-9]{2}|[0-9]{4})/$", news_views.news_area, name="news_area"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),
     # Statistics: the viewer's own level, a province (2 digits) or a district (4 digits).

@@ -412,6 +412,17 @@ def json_responses(world: World, role: str):
         },
     )
     yield "open311-receipt", filed, Shape("open311receipt")
+    # Open data (issue 11): the same for every role and for the public.
+    yield (
+        "opendata-json",
+        client.get("/open-data/complaints-monthly.json"),
+        Shape("opendatafile", (("rows", "opendata"),)),
+    )
+    yield (
+        "opendata-geojson",
+        client.get("/open-data/districts.geojson"),
+        Shape("opendatafile", (("properties", "opendata"), ("metadata", "opendatafile")), True),
+    )
 
 
 MATCHES = ("dup-check", "dup-check-48", "case-dups", "people")
@@ -575,6 +586,41 @@ def page_urls(world: World):
     # Closing the backlog (its preview lists the open cases of the area) and the imports.
     yield "bulk-close", "/cases/close/"
     yield "imports", "/imports/"
+    yield "open-data", "/open-data/"
+    # News (issue 11): public lists and a post; a draft and the writing pages for its centre.
+    post, draft = news_posts(world)
+    yield "news-list", "/news/"
+    yield "news-area", "/news/4901/"
+    yield "news-post", f"/news/post/{post.pk}/"
+    yield "news-draft", f"/news/post/{draft.pk}/"
+    yield "news-manage", "/news/manage/"
+    yield "news-edit", f"/news/manage/{draft.pk}/"
+
+
+def news_posts(world: World):
+    """A published post and a draft of district 4901 (made in the test's own savepoint)."""
+    from django.utils import timezone
+
+    from layers.models import NewsPost
+    from layers.services.news import news_save
+
+    made = []
+    for title in ("NEWS-PUBLISHED", "NEWS-DRAFT"):
+        data = {
+            "area": "4901",
+            "title": title,
+            "leader": "LEADER",
+            "participants": "PARTICIPANTS",
+            "activity_date": "2026-11-20",
+            "activity_time": "09:30",
+            "place_name": "PLACE",
+            "lat": "16.5435",
+            "lon": "104.7235",
+            "body": "BODY",
+        }
+        made.append(news_save(officer=world.officers[Role.DISTRICT_OFFICER], data=data))
+    NewsPost.objects.filter(pk=made[0].pk).update(status="published", published_at=timezone.now())
+    return made
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -571,6 +571,8 @@ def _no_personal_data(body, world, case_key, label):
 CASE, AREA, OWN, PUBLIC, POST_ONLY = "case-bound", "area-bound", "own data", "public", "POST only"
 # An object of one officer's own, by id in the path (an export job): only its owner opens it.
 OWN_OBJECT = "own object"
+# News (issue 11): public once published; drafts and the writing pages to the post's centre.
+NEWS = "news"
 
 URL_CLASSES = {
     # (a) case-bound
@@ -670,6 +672,21 @@ URL_CLASSES = {
     "open311:services": PUBLIC,
     "open311:service": PUBLIC,
     "api:boundaries-file": PUBLIC,
+    # Open data (issue 11): aggregates with small counts suppressed, for anyone.
+    "open_data": PUBLIC,
+    "open_data_package": PUBLIC,
+    "open_data_file": PUBLIC,
+    # News and activities (issue 11): driven by test_news_by_area.
+    "news_list": NEWS,
+    "news_area": NEWS,
+    "news_detail": NEWS,
+    "news_photo": NEWS,
+    "news_feed": NEWS,
+    "news_feed_atom": NEWS,
+    "news_manage": NEWS,
+    "news_new": NEWS,
+    "news_edit": NEWS,
+    "news_status": NEWS,
     # (e) POST-only actions
     "case_action": POST_ONLY,
     "api:case-actions": POST_ONLY,
@@ -1640,6 +1657,9 @@ PUBLIC_URLS = {
     "api:schema": {},
     "api:docs": {},
     "api:boundaries-file": {"level": "provinces", "extension": "geojson"},
+    "open_data": {},
+    "open_data_package": {},
+    "open_data_file": {"name": "complaints-monthly.csv"},
 }
 
 
@@ -1770,6 +1790,176 @@ def test_api_tokens_touch_only_own_rows(world, who_key):
         assert answer.status_code == 401 and answer.json()["code"] == "token_revoked"
 
 
+# --- News and activities (issue 11) ----------------------------------------------------------
+
+# The rule, written from the issue: district officers write for their district, province
+# officers for their province and its districts; nobody else writes, and a draft is seen by
+# nobody else (404, as if it did not exist).
+NEWS_WRITERS = {"district_officer": ("4901", None), "province_officer": (None, "49")}
+
+
+def manages_news(who: Who, area: str) -> bool:
+    if who.key not in NEWS_WRITERS:
+        return False
+    district, province = NEWS_WRITERS[who.key]
+    return area == district or area[:2] == province
+
+
+@pytest.fixture
+def news_posts(world):
+    from io import BytesIO
+
+    from django.contrib.gis.geos import Point
+    from PIL import Image
+
+    from layers.models import NewsPost, NewsStatus
+    from layers.services.news import news_save
+
+    def photo(name):
+        buffer = BytesIO()
+        Image.new("RGB", (64, 48), (10, 120, 200)).save(buffer, "JPEG")
+        upload = ContentFile(buffer.getvalue(), name=name)
+        upload.size = len(buffer.getvalue())
+        return upload
+
+    def post(title, status):
+        data = {
+            "area": "4901",
+            "title": title,
+            "leader": "นายอำเภอ LEADER",
+            "activity_date": "2026-11-20",
+            "activity_time": "09:30",
+            "place_name": "ศาลาประชาคม",
+            "lat": "16.5435",
+            "lon": "104.7235",
+            "body": f"BODY-{title}",
+        }
+        made = news_save(
+            officer=world.officers["district_officer"], data=data, photos=[photo("p.jpg")]
+        )
+        if status == NewsStatus.PUBLISHED:
+            NewsPost.objects.filter(pk=made.pk).update(status=status, published_at=timezone.now())
+        return made
+
+    posts = {
+        "d4901_draft": post("NEWS-DRAFT-4901", NewsStatus.DRAFT),
+        "d4901_pub": post("NEWS-PUB-4901", NewsStatus.PUBLISHED),
+        "p48_draft": NewsPost.objects.create(
+            province_id="48",
+            title="NEWS-DRAFT-48",
+            leader="x",
+            activity_date=date(2026, 11, 20),
+            place_name="x",
+            location=Point(104.7786, 17.4075, srid=4326),
+            body="x",
+        ),
+    }
+    return {k: NewsPost.objects.get(pk=v.pk) for k, v in posts.items()}
+
+
+NEWS_URLS = {
+    # name: (path arguments by post key, or a fixed list)
+    "news_list": None,
+    "news_area": None,
+    "news_detail": None,
+    "news_photo": None,
+    "news_feed": None,
+    "news_feed_atom": None,
+    "news_manage": None,
+    "news_new": None,
+    "news_edit": None,
+    "news_status": None,
+}
+DRAFT_TITLES = ("NEWS-DRAFT-4901", "NEWS-DRAFT-48")
+
+
+@pytest.mark.parametrize("name", sorted(NEWS_URLS))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_news_by_area(world, news_posts, who_key, name):
+    who = WHO[who_key]
+    client = client_for(world, who)
+    label = f"{who_key} {name}"
+    writer = who.key in NEWS_WRITERS
+    if name in ("news_list", "news_feed", "news_feed_atom", "news_area"):
+        urls = (
+            [reverse(name)]
+            if name != "news_area"
+            else [reverse(name, args=[code]) for code in ("49", "4901")]
+        )
+        for url in urls:
+            response = client.get(url)
+            body = body_of(response)
+            assert response.status_code == 200, (label, url, response.status_code)
+            assert "NEWS-PUB-4901" in body, (label, url)
+            for title in DRAFT_TITLES:
+                assert title not in body, (label, url, title)
+        if name == "news_area":
+            assert "NEWS-PUB-4901" not in body_of(client.get(reverse(name, args=["48"])))
+        return
+    if name in ("news_detail", "news_photo"):
+        for key, post in news_posts.items():
+            target = post.pk if name == "news_detail" else None
+            if name == "news_photo":
+                first = post.photos.first()
+                if first is None:
+                    continue
+                target = first.pk
+            response = client.get(reverse(name, args=[target]))
+            visible = post.is_published or manages_news(who, post.area_code)
+            assert response.status_code == (200 if visible else 404), (label, key)
+            if not visible:
+                assert post.title not in body_of(response), (label, key)
+        return
+    if name in ("news_manage", "news_new"):
+        response = client.get(reverse(name))
+        if who.anonymous:
+            assert_login_required(response, api=False, label=label)
+        elif not writer:
+            assert response.status_code == 403, (label, response.status_code)
+        else:
+            assert response.status_code == 200, (label, response.status_code)
+        body = body_of(response)
+        assert "NEWS-DRAFT-48" not in body, label
+        assert ("NEWS-DRAFT-4901" in body) == (writer and name == "news_manage"), label
+        return
+    if name == "news_edit":
+        for key, post in news_posts.items():
+            response = client.get(reverse(name, args=[post.pk]))
+            if who.anonymous:
+                assert_login_required(response, api=False, label=label)
+            elif not writer:
+                assert response.status_code == 403, (label, key)
+            elif manages_news(who, post.area_code):
+                assert response.status_code == 200 and post.title in body_of(response), label
+            else:
+                assert response.status_code == 404, (label, key)
+                assert post.title not in body_of(response), (label, key)
+        return
+    assert name == "news_status"
+    from layers.models import NewsPost
+
+    for key, post in news_posts.items():
+        url = reverse(name, args=[post.pk])
+        refused = client.get(url)
+        if who.anonymous:
+            assert_login_required(refused, api=False, label=label)
+        else:
+            assert refused.status_code == 405, (label, refused.status_code)
+        response = client.post(url, {"action": "publish"})
+        now = NewsPost.objects.get(pk=post.pk).status
+        if who.anonymous:
+            assert_login_required(response, api=False, label=label)
+        elif not writer:
+            assert response.status_code == 403, (label, key)
+        elif not manages_news(who, post.area_code):
+            assert response.status_code == 404, (label, key)
+        else:
+            assert response.status_code == 302, (label, key)
+            assert now == "published", (label, key)
+            continue
+        assert now == post.status, (label, key)
+
+
 # --- Every URL of a class has a driver --------------------------------------------------------
 
 
@@ -1781,6 +1971,7 @@ def test_every_classified_url_is_exercised():
         PUBLIC: set(PUBLIC_URLS),
         POST_ONLY: {n for n, c in URL_CLASSES.items() if c == POST_ONLY},
         OWN_OBJECT: set(OWN_OBJECTS),
+        NEWS: set(NEWS_URLS),
     }
     for kind, names in drivers.items():
         classified = {n for n, c in URL_CLASSES.items() if c == kind}

@@ -25,6 +25,7 @@ from layers.models.imports import (
     ImportProblem,
     ImportStatus,
 )
+from layers.models.news import NewsPhoto, NewsPost, NewsStatus
 from layers.models.officers import (
     Officer,
     PasswordResetAttempt,
@@ -54,6 +55,9 @@ from layers.models.workflow import (
 
 __all__ = [
     "CaseSearch",
+    "NewsPhoto",
+    "NewsPost",
+    "NewsStatus",
     "COUNTRY_CODE",
     "OPEN_STATUSES",
     "ApiToken",

@@ -17,6 +17,7 @@ from layers.selectors.scope import (
     jurisdiction_for,
 )
 from layers.services.backlog import may_close_backlog
+from layers.services.news import may_write_news
 
 register = template.Library()
 
@@ -42,4 +43,6 @@ def officer_nav(user):
         "may_record": may_record(user),
         "closer": may_close_backlog(user),
         "dashboard": has_dashboard(user),
+        # News and activities (issue 11): the district and province centres' officers.
+        "news": may_write_news(user),
     }

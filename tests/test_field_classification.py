@@ -347,6 +347,21 @@ def json_responses(world: World, role: str):
         client.get(f"/api/people/matches/?citizen_id={busy.complainant_citizen_id}&name=x"),
         Shape("page", (("results", "person_match"),)),
     )
+    # Recording through the API (issue 8): the receipt, with the candidates across the line.
+    recorded = {
+        "lat": P48_POINT[0],
+        "lon": P48_POINT[1],
+        "category": "land",
+        "subcategory": "land-public-encroach",
+        "channel": "walk_in",
+        "complainant_name": "x",
+        "description": "x",
+    }
+    yield (
+        "intake-created",
+        client.post("/api/cases/", json.dumps(recorded), content_type="application/json"),
+        Shape("intake", (("duplicates", "duplicate"),)),
+    )
     # The dashboards' figures (a 403 for the roles without a dashboard of 49).
     yield "stats-figures", client.get("/api/stats/figures.json?parent=49"), STATS
     yield (
@@ -408,7 +423,7 @@ def json_responses(world: World, role: str):
     yield "open311-receipt", filed, Shape("open311receipt")
 
 
-MATCHES = ("dup-check", "dup-check-48", "case-dups", "people")
+MATCHES = ("dup-check", "dup-check-48", "case-dups", "people", "intake-created")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -421,7 +436,8 @@ def test_matches_outside_the_jurisdiction_reveal_only_the_allowed_fields(world, 
             continue
         body = body_of(response)
         data = json.loads(body)
-        for namespace, key in (("duplicate", "results"), ("person_match", "people")):
+        keys = (("duplicate", "results"), ("person_match", "people"), ("duplicate", "duplicates"))
+        for namespace, key in keys:
             if label == "people":
                 namespace = "person_match"
             for row in data.get(key) or []:
@@ -564,6 +580,9 @@ def page_urls(world: World):
     yield "statistics-home", "/statistics/"
     yield "statistics-49", "/statistics/49/"
     yield "statistics-4901", "/statistics/4901/"
+    # Issue 8: the duplicates review (a repeat complainant: busy's citizen ID is also p48's).
+    yield "review-4901", "/duplicates/4901/"
+    yield "review-49", "/duplicates/49/"
 
 
 @pytest.mark.parametrize("role", ROLES)

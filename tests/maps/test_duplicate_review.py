@@ -97,3 +97,36 @@ def test_the_page_and_who_may_open_it(cast, client):
     assert client.get("/duplicates/9999/").status_code == 404
     client.logout()
     assert client.get("/duplicates/4901/").status_code == 302
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width, mobile", [(1366, False), (360, True)])
+def test_the_case_page_and_the_review_in_the_browser(live_server, live_data, width, mobile):
+    from layers.models import Role
+    from tests.browser import login, new_page, open_browser, screenshot
+    from tests.factories import make_officer
+
+    officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
+    cid = new_citizen_id("1")
+    first = road(complainant_citizen_id=cid, complainant_name=SECRET)
+    again = road(MUKDAHAN_CITY[0] + 0.0004, complainant_citizen_id=cid)
+    with open_browser() as browser:
+        page = new_page(browser, live_server.url, width=width, height=900, mobile=mobile)
+        login(page, live_server.url, officer)
+        page.goto(f"{live_server.url}/cases/{again.tracking_no}/")
+        row = page.locator(f'#case-duplicates li[data-tracking-no="{first.tracking_no}"]')
+        assert row.locator("button").count() == 2 and row.is_visible()
+        row.locator("form:has([value=mark_duplicate]) button").click()
+        page.wait_for_load_state()
+        assert page.locator("#duplicate-of").inner_text().strip().endswith(first.tracking_no)
+        assert page.locator("#case-status").get_attribute("data-status") == "closed"
+        page.locator("#case-duplicates").scroll_into_view_if_needed()
+        screenshot(page, f"case_duplicate_{width}")
+        page.goto(f"{live_server.url}/cases/{first.tracking_no}/")
+        assert again.tracking_no in page.inner_text("#also-reported")
+        page.goto(f"{live_server.url}/duplicates/4901/")
+        assert first.tracking_no in page.inner_text("#review-people")
+        screenshot(page, f"duplicate_review_{width}")
+        assert page.blocked_requests == []
+        assert page.console_errors == []

@@ -25,6 +25,7 @@ built by ``policy.shape``.
 
 from __future__ import annotations
 
+from django.contrib.gis.geos import Point
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,7 @@ from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from api.duplicates import DuplicateDoc, place_json, visible_ids
 from api.fields import (
     DecimalNumberField,
     ExactChoiceField,
@@ -58,7 +60,8 @@ from layers.selectors.filters import (
 )
 from layers.selectors.scope import jurisdiction_for
 from layers.services import workflow as wf
-from layers.services.complaints import TRACKING_SEQ_DIGITS
+from layers.services.complaints import TRACKING_SEQ_DIGITS, complaint_intake
+from layers.services.routing import intake_outcome
 
 # --- What the answers hold, for the schema (built by policy.shape, described here) ----------
 
@@ -399,11 +402,115 @@ class _ListView(APIView):
         )
 
 
+class CaseCreateInput(StrictSerializer):
+    """A complaint to record: the intake form's fields, with the same rules and messages
+    (``layers.services.complaints.complaint_create``). JSON, or multipart with ``files``
+    (photos or scanned letters: JPEG, PNG, WebP, PDF)."""
+
+    extra_allowed = ("files", "csrfmiddlewaretoken")
+
+    lat = DecimalNumberField(
+        low=-90, high=90, error_messages={"required": _("Pin the incident location on the map.")}
+    )
+    lon = DecimalNumberField(
+        low=-180, high=180, error_messages={"required": _("Pin the incident location on the map.")}
+    )
+    category = TextField(help_text="Main category code, e.g. land.")
+    subcategory = TextField(help_text="Sub-category code (not for 'Other').")
+    subcategory_text = TextField(help_text="The sub-category in words, for 'Other' only.")
+    channel = TextField(help_text="walk_in, phone, letter, online or hotline_1567.")
+    complainant_name = TextField()
+    complainant_citizen_id = TextField(help_text="13 digits (dashes allowed).")
+    complainant_phone = TextField()
+    complainant_address = TextField()
+    accused_name = TextField()
+    accused_detail = TextField()
+    title = TextField()
+    description = TextField()
+    location_note = TextField()
+    duplicate_of = TextField(
+        help_text="Link to a case already recorded (its tracking number: one of the candidates, "
+        "or a case you may open): the new case is closed at once as its duplicate."
+    )
+
+
+class CaseCreateFormDoc(CaseCreateInput):
+    """The same fields as a form, with the files."""
+
+    files = S.ListField(child=S.FileField(), required=False)
+
+    class Meta:
+        ref_name = "CaseCreateForm"
+
+
+CaseCreatedDoc = policy_serializer(
+    "CaseCreated",
+    "intake",
+    {
+        "tracking_no": S.CharField(),
+        "status": S.ChoiceField(choices=Status.choices),
+        "version": S.IntegerField(),
+        "received_at": S.DateTimeField(),
+        "subdistrict_code": S.CharField(),
+        "subdistrict_name": S.CharField(),
+        "district_code": S.CharField(),
+        "district_name": S.CharField(),
+        "province_code": S.CharField(),
+        "province_name": S.CharField(),
+        "team": S.IntegerField(allow_null=True, help_text="The team it was routed to."),
+        "team_name": S.CharField(help_text="Empty: it waits in the district centre's queue."),
+        "inside_area": S.BooleanField(help_text="False: routed to a district outside yours."),
+        "duplicates": DuplicateDoc(
+            many=True, help_text="Possible duplicates found before saving, best first."
+        ),
+        "duplicate_of": S.CharField(
+            allow_null=True, help_text="The case it was linked to (then closed as a duplicate)."
+        ),
+    },
+    doc="The complaint recorded: its number, where it went, and its possible duplicates.",
+)
+
+
+def case_created_json(complaint, *, officer) -> dict:
+    """The answer of ``POST /api/cases/``: the receipt, routed as the form tells it, and the
+    candidates as ``GET /api/cases/duplicates/`` shapes them."""
+    viewer = policy.viewer_for(officer)
+    outcome = intake_outcome(complaint=complaint, officer=officer)
+    candidates = complaint.duplicates
+    visible = visible_ids(officer, [c.complaint_id for c in candidates])
+    return policy.shape(
+        viewer,
+        "intake",
+        {
+            "tracking_no": complaint.tracking_no,
+            "status": complaint.status,
+            "version": complaint.version,
+            "received_at": _iso(complaint.received_at),
+            "subdistrict_code": complaint.subdistrict_id,
+            "subdistrict_name": outcome["subdistrict"],
+            "district_code": complaint.district_id,
+            "district_name": outcome["district"],
+            "province_code": complaint.province_id,
+            "province_name": outcome["province"],
+            "team": complaint.assigned_team_id,
+            "team_name": outcome["team"],
+            "inside_area": outcome["inside_area"],
+            "duplicates": place_json(viewer, candidates, visible),
+            "duplicate_of": complaint.duplicate_of.tracking_no
+            if complaint.duplicate_of_id
+            else None,
+        },
+    )
+
+
 class CaseListView(_ListView):
     """``GET /api/cases/?status=&team=&district=&province=&subdistrict=&overdue=&forwarded_to=
     &category=&channel=&since=&until=&bbox=&point=&dist=&page=&page_size=``
 
-    The caller's cases (their jurisdiction), newest received first, narrowed by the filters."""
+    The caller's cases (their jurisdiction), newest received first, narrowed by the filters.
+
+    ``POST /api/cases/`` records a complaint through the intake form's service
+    (``complaint_intake``): 201 with the tracking number, the routing and ``duplicates``."""
 
     filters = LIST_FILTERS
 
@@ -412,6 +519,32 @@ class CaseListView(_ListView):
         _require_area(request)
         filters = self.read_filters(request)
         return self.paginated(request, sel.case_list(officer=request.user, filters=filters))
+
+    @extend_schema(
+        summary="Record a complaint (the intake service), with its possible duplicates",
+        request={
+            "application/json": CaseCreateInput,
+            "multipart/form-data": CaseCreateFormDoc,
+        },
+        responses={201: CaseCreatedDoc},
+    )
+    def post(self, request):
+        policy.require_record(request.user)
+        body = CaseCreateInput(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        location = Point(data.pop("lon"), data.pop("lat"), srid=4326)
+        complaint = complaint_intake(
+            location=location,
+            category=data.pop("category", ""),
+            channel=data.pop("channel", ""),
+            complainant_name=data.pop("complainant_name", ""),
+            description=data.pop("description", ""),
+            files=request.FILES.getlist("files"),
+            created_by=request.user,
+            **data,  # the optional fields sent
+        )
+        return Response(case_created_json(complaint, officer=request.user), status=201)
 
 
 class CaseBacklogView(_ListView):
@@ -630,7 +763,7 @@ class CaseActionInput(StrictSerializer):
 
     extra_allowed = ("files", "csrfmiddlewaretoken")
 
-    action = ExactChoiceField(choices=list(wf.ACTIONS))
+    action = ExactChoiceField(choices=list(wf.ACTIONS + wf.DUPLICATE_ACTIONS))
     version = WholeNumberField(
         message=_("The version of the case you saw: a whole number of at least 1.")
     )
@@ -638,6 +771,8 @@ class CaseActionInput(StrictSerializer):
     reason = TextField()
     text = TextField()
     agency = TextField()
+    original = TextField(help_text="mark_duplicate: the tracking number of the original case.")
+    candidate = TextField(help_text="dismiss_duplicate: the suggested case that is not one.")
     team = WholeNumberField(required=False, message=_("A team is given by its number."))
     target = ExactChoiceField(choices=ForwardTarget.values, required=False)
     result = ExactChoiceField(choices=CloseResult.values, required=False)
@@ -662,7 +797,10 @@ class CaseActionView(APIView):
     """
 
     @extend_schema(
-        summary="Act on a case (start, assign, forward, return, close, reopen, note)",
+        summary=(
+            "Act on a case (start, assign, forward, return, close, reopen, note; "
+            "mark_duplicate, unlink_duplicate, dismiss_duplicate)"
+        ),
         parameters=[TRACKING_NO_PARAMETER],
         request={
             "application/json": CaseActionInput,

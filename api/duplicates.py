@@ -77,7 +77,7 @@ def _require_area(request):
         raise Forbidden(_("Your account has no role with an area yet."))
 
 
-def _visible_ids(officer, ids) -> set[int]:
+def visible_ids(officer, ids) -> set[int]:
     if not ids:
         return set()
     qs = Complaint.objects.filter(pk__in=list(ids))
@@ -217,7 +217,7 @@ class DuplicateCheckView(APIView):
             limit=PLACE_LIMIT,
         )
         viewer = policy.viewer_for(request.user)
-        visible = _visible_ids(request.user, [c.complaint_id for c in candidates])
+        visible = visible_ids(request.user, [c.complaint_id for c in candidates])
         return Response(
             policy.shape(viewer, "page", {"results": place_json(viewer, candidates, visible)})
         )
@@ -238,7 +238,7 @@ class CaseDuplicatesView(APIView):
         viewer = policy.viewer_for(request.user)
         places = duplicates_for_case(complaint=case, limit=PLACE_LIMIT)
         people = person_matches_for_case(complaint=case) if viewer.sees("page.people") else []
-        visible = _visible_ids(
+        visible = visible_ids(
             request.user, [c.complaint_id for c in places] + [m.complaint_id for m in people]
         )
         return Response(
@@ -290,7 +290,7 @@ class PersonMatchView(APIView):
             accused_name=data.get("accused_name", ""),
         )
         viewer = policy.viewer_for(request.user)
-        visible = _visible_ids(request.user, [m.complaint_id for m in matches])
+        visible = visible_ids(request.user, [m.complaint_id for m in matches])
         return Response(
             policy.shape(viewer, "page", {"results": people_json(viewer, matches, visible)})
         )

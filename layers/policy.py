@@ -85,7 +85,8 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
 # person), ``open311*`` (Open311 GeoReport v2 requests, receipts, services and errors),
 # ``webhook`` (the body of a webhook), ``areasearch``/``areahit`` (an area search by name),
 # ``grid`` (a grid square of counted complaints), ``maparea`` (an area's figures in a map
-# popup), ``search``/``searchpage`` (a search result and the search's answer).
+# popup), ``search``/``searchpage`` (a search result and the search's answer), ``intake`` (the
+# receipt of a complaint recorded through the API).
 FIELD_CLASSES: dict[str, str] = {
     # --- the case --------------------------------------------------------------------------
     "case.tracking_no": PUBLIC,
@@ -113,6 +114,12 @@ FIELD_CLASSES: dict[str, str] = {
     "case.team_name": PUBLIC,
     "case.version": CASE,
     "case.team": CASE,
+    # Issue 8: the case this one duplicates, and the cases recorded as duplicates of it
+    # ("also reported by N"): tracking numbers.
+    "case.duplicate_of": PUBLIC,
+    "case.also_reported": PUBLIC,
+    # The case page's list of suggested duplicates (each row a ``duplicate``).
+    "case.duplicates": CASE,
     "case.channel": CASE,
     "case.due_at": CASE,
     "case.overdue": CASE,
@@ -333,6 +340,38 @@ FIELD_CLASSES: dict[str, str] = {
     "person_match.matched_on": PERSONAL,
     # The person matches of a case, beside its place candidates (GET .../duplicates/).
     "page.people": PERSONAL,
+    # --- the duplicates review of a district or province (issue 8, /duplicates/<code>/) -----
+    **{
+        f"review.{key}": PUBLIC
+        for key in ("tracking_no", "received_at", "status", "category", "cases_elsewhere")
+    },
+    "review.score": CASE,
+    # Who complained, or was complained about, again: about a person.
+    "review.person_role": PERSONAL,
+    "review.person_name": PERSONAL,
+    # --- the receipt of a complaint recorded through POST /api/cases/ (issue 8) ------------
+    # Its number, status and where it went (the routing); the candidates are ``duplicate``
+    # rows, each shaped by ``shape_match``.
+    **{
+        f"intake.{key}": PUBLIC
+        for key in (
+            "tracking_no",
+            "status",
+            "received_at",
+            "subdistrict_code",
+            "subdistrict_name",
+            "district_code",
+            "district_name",
+            "province_code",
+            "province_name",
+            "team_name",
+            "inside_area",
+            "duplicates",
+            "duplicate_of",
+        )
+    },
+    "intake.team": CASE,
+    "intake.version": CASE,
     # --- boundaries per level and the category tree (public data, /api/boundaries/<level>/,
     # /api/categories/); ``boundaries``/``categories``: their collections' paging members ----
     **{
@@ -742,6 +781,7 @@ HISTORY_VALUE_CLASSES: dict[tuple[str, str], str] = {
     (HistoryKind.CLOSED, "to_value"): CASE,  # the result code
     (HistoryKind.REOPENED, "from_value"): CASE,  # the previous result code
     (HistoryKind.NOTE, "to_value"): CASE,  # "2 file(s)"
+    (HistoryKind.DUPLICATE_DISMISSED, "to_value"): CASE,  # the other case's number
 }
 
 

@@ -6,6 +6,7 @@ from maps.views import accounts
 from maps.views import backlog as backlog_views
 from maps.views import cases as case_views
 from maps.views import dashboards as dashboard_views
+from maps.views import duplicates as duplicate_views
 from maps.views import exports as export_views
 from maps.views import heatmap as heatmap_views
 from maps.views import imports as import_views
@@ -56,6 +57,8 @@ urlpatterns = [
     path("dashboards/", dashboard_views.dashboard_home, name="dashboards"),
     path("dashboards/<str:code>/", dashboard_views.dashboard, name="dashboard"),
     path("maps/heatmap/", heatmap_views.heatmap, name="heatmap"),
+    # Issue 8: suspected duplicates and repeat people of a province (2 digits) or district (4).
+    path("duplicates/<str:code>/", duplicate_views.duplicate_review, name="duplicate_review"),
     # The self-hosted base map (MAP_TILE_MBTILES), XYZ numbering.
     path("tiles/base/<int:z>/<int:x>/<int:y>.png", heatmap_views.base_tile, name="tiles_base"),
     # Intake before the case page's /cases/<tracking_no>/ so that "new" is never a number.

@@ -353,6 +353,21 @@ def json_responses(world: World, role: str):
     yield "search-words", client.get("/api/search/?q=MARK&page_size=100"), found
     yield "search-number", client.get(f"/api/search/?q={busy.tracking_no}"), found
     yield "search-error", client.get("/api/search/?q=MARK&since=2025-01-01"), Shape("error")
+    # Recording through the API (issue 8): the receipt, with the candidates across the line.
+    recorded = {
+        "lat": P48_POINT[0],
+        "lon": P48_POINT[1],
+        "category": "land",
+        "subcategory": "land-public-encroach",
+        "channel": "walk_in",
+        "complainant_name": "x",
+        "description": "x",
+    }
+    yield (
+        "intake-created",
+        client.post("/api/cases/", json.dumps(recorded), content_type="application/json"),
+        Shape("intake", (("duplicates", "duplicate"),)),
+    )
     # The dashboards' figures (a 403 for the roles without a dashboard of 49).
     yield "stats-figures", client.get("/api/stats/figures.json?parent=49"), STATS
     yield (
@@ -425,7 +440,7 @@ def json_responses(world: World, role: str):
     )
 
 
-MATCHES = ("dup-check", "dup-check-48", "case-dups", "people")
+MATCHES = ("dup-check", "dup-check-48", "case-dups", "people", "intake-created")
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -438,7 +453,8 @@ def test_matches_outside_the_jurisdiction_reveal_only_the_allowed_fields(world, 
             continue
         body = body_of(response)
         data = json.loads(body)
-        for namespace, key in (("duplicate", "results"), ("person_match", "people")):
+        keys = (("duplicate", "results"), ("person_match", "people"), ("duplicate", "duplicates"))
+        for namespace, key in keys:
             if label == "people":
                 namespace = "person_match"
             for row in data.get(key) or []:
@@ -595,6 +611,9 @@ def page_urls(world: World):
     yield "news-draft", f"/news/post/{draft.pk}/"
     yield "news-manage", "/news/manage/"
     yield "news-edit", f"/news/manage/{draft.pk}/"
+    # Issue 8: the duplicates review (a repeat complainant: busy's citizen ID is also p48's).
+    yield "review-4901", "/duplicates/4901/"
+    yield "review-49", "/duplicates/49/"
 
 
 def news_posts(world: World):

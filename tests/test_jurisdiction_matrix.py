@@ -602,6 +602,8 @@ URL_CLASSES = {
     "api:boundaries-lookup": AREA,
     "statistics_area": AREA,
     "monthly_report": AREA,
+    # Issue 8: suspected duplicates and repeat people of a district or province.
+    "duplicate_review": AREA,
     # A point in the query: candidates nationwide, outside the area shown with fewer fields.
     "api:cases-duplicates": AREA,
     "api:cases-geojson": AREA,
@@ -1001,6 +1003,7 @@ AREA_VARIANTS = {
     "statistics_area": ["49", "4901", "4902", "48"],
     # Last month's report of a province (no month is frozen in this world: queued, 202).
     "monthly_report": ["49", "48"],
+    "duplicate_review": ["49", "4901", "4902", "48"],
     # Names are public geography: any officer with a role may search them.
     "api:boundaries-search": ["q=มุกดาหาร", "q=Nakhon Phanom"],
     # Counts on hexagons: everything the officer sees, or one province of it.
@@ -1034,7 +1037,7 @@ def _area_request(name: str, variant: str) -> str:
         return f"{reverse(name)}?lat={point.y}&lon={point.x}&category=land"
     if name == "lockout_list":
         return reverse(name)
-    if name == "statistics_area":
+    if name in ("statistics_area", "duplicate_review"):
         return reverse(name, args=[variant])
     if name == "monthly_report":
         month = Month.of(timezone.now()).previous().be_code
@@ -1104,6 +1107,18 @@ def opens_statistics(who: Who, code: str) -> bool:
     return False
 
 
+def reviews_duplicates(who: Who, code: str) -> bool:
+    """The duplicates review names people: the roles entitled to them that work the whole area
+    (not team members, not GIS analysts)."""
+    if who.role in COUNTRY:
+        return True
+    if who.role in (Role.GOVERNOR, Role.PROVINCE_OFFICER):
+        return code[:2] == who.province
+    if who.role in DISTRICT_ACTORS:
+        return code == who.district
+    return False
+
+
 def opens_report(who: Who, province: str) -> bool:
     """The monthly report goes to the governor's side: the province's governor and officers,
     and the country level."""
@@ -1152,6 +1167,7 @@ def test_area_bound(world, who_key, name, variant):
         "lockout_list",
         "statistics_area",
         "monthly_report",
+        "duplicate_review",
         *dashboards,
         "api:complaints-grid",
         "heatmap",
@@ -1303,6 +1319,18 @@ def test_area_bound(world, who_key, name, variant):
         assert not numbers_in(world, body), label
         shown = re.search(r'data-field="stats.complaints">([0-9]+)<', body)
         assert shown and int(shown.group(1)) == len(visible(who, where=variant)), label
+    elif name == "duplicate_review":
+        if not reviews_duplicates(who, variant):
+            return refused()
+        assert response.status_code == 200, (label, response.status_code)
+        # Cases of the area are named only to those who see them; no case's text, and no
+        # person of a case outside the officer's sight.
+        for key in CASE_KEYS:
+            assert description(key) not in body, label
+            if SPEC[key].area.startswith(variant):
+                assert sees(who, SPEC[key]), label
+            if not sees(who, SPEC[key]):
+                assert complainant(key) not in body, label
     elif name == "monthly_report":
         if not opens_report(who, variant):
             return refused()
@@ -1576,7 +1604,8 @@ def test_own_data(world, who_key, name):
 
 @pytest.mark.parametrize("who_key", WHO_KEYS)
 def test_own_data_writes_touch_only_own_rows(world, who_key):
-    """The POSTs of own-data pages: intake records only for recording roles; "mark all read"
+    """The POSTs of own-data pages: intake (the form and POST /api/cases/) records only for
+    recording roles; "mark all read"
     marks the officer's own notifications, nobody else's."""
     who = WHO[who_key]
     client = client_for(world, who)
@@ -1589,6 +1618,44 @@ def test_own_data_writes_touch_only_own_rows(world, who_key):
     else:
         assert response.status_code == 400, (who_key, response.status_code)  # empty form
     assert Complaint.objects.count() == cases_before
+
+    # POST /api/cases/ (issue 8): the same service, for the same roles. Pinned on a case of
+    # Nakhon Phanom (48): that case is among the candidates, with only the allowed fields for
+    # an officer who may not open it, and nothing of any case's people or texts.
+    response = client.post("/api/cases/", "{}", content_type="application/json")
+    if who.anonymous:
+        assert_login_required(response, api=True, label=who_key)
+    else:
+        assert response.status_code == (400 if is_recorder(who) else 403), who_key
+    target = world.cases["p48_received"]
+    payload = {
+        "lat": target.location.y,
+        "lon": target.location.x,
+        "category": target.category.code,
+        "subcategory": target.subcategory.code if target.subcategory_id else "",
+        "subcategory_text": target.subcategory_text,
+        "channel": "walk_in",
+        "complainant_name": "x",
+        "description": "x",
+    }
+    response = client.post("/api/cases/", json.dumps(payload), content_type="application/json")
+    body = body_of(response)
+    if who.anonymous:
+        assert_login_required(response, api=True, label=who_key)
+    elif not is_recorder(who):
+        assert response.status_code == 403, (who_key, response.status_code)
+    else:
+        assert response.status_code == 201, (who_key, response.status_code, body[:300])
+        rows = json.loads(body)["duplicates"]
+        assert target.tracking_no in {r["tracking_no"] for r in rows}, who_key
+        for row in rows:
+            assert row["visible"] == (who.role in COUNTRY), (who_key, row)
+            if not row["visible"]:
+                shown = {k for k, v in row.items() if v is not None}
+                assert shown <= MATCH_OUTSIDE_FIELDS["duplicate"], (who_key, shown)
+    for case_key in CASE_KEYS:
+        assert description(case_key) not in body and complainant(case_key) not in body
+    assert Complaint.objects.count() == cases_before + (1 if response.status_code == 201 else 0)
 
     response = client.post(reverse("case_notifications"))
     unread = set(

@@ -3,8 +3,9 @@
 The form parses and checks what the user typed (types, lengths, the citizen ID's check digit,
 attachment content and size) so every mistake shows next to its field at once; the rules of a
 complaint itself (category tree, "เรื่องอื่นๆ", a point inside Thailand) stay in
-``complaint_create``, whose errors are put back on the fields here. ``save`` writes the
-complaint and its files in one transaction: any error leaves no row and no file.
+``complaint_create``, whose errors are put back on the fields here. ``save`` records through
+``complaint_intake`` (the API's service too): the duplicate check under the intake lock, the
+complaint and its files in one transaction; any error leaves no row and no file.
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib.gis.geos import Point
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from layers.errors import InvalidInput
 from layers.inputs import TEXT_LIMITS, decimal_value
 from layers.models import Category, Channel, Complaint
 from layers.selectors.intake import category_name
-from layers.services.complaints import category_resolve, complaint_create
-from layers.services.workflow import attachments_create, attachments_validate
+from layers.services.complaints import category_resolve, complaint_intake
+from layers.services.workflow import attachments_validate
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
 
 
@@ -138,6 +137,10 @@ class IntakeForm(forms.Form):
         ),
     )
 
+    # Issue 8: "ผูกกับเรื่องเดิม": the tracking number of the case this one duplicates, set by
+    # the form's list of similar complaints (the new case is then closed as its duplicate).
+    duplicate_of = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+
     # Service error keys that are not form fields, and where they are shown.
     _SERVICE_FIELD_MAP = {"location": "lat", "files": "attachments"}
 
@@ -192,35 +195,27 @@ class IntakeForm(forms.Form):
         if not self.is_valid():
             return None
         data = self.cleaned_data
-        stored: list[str] = []
         try:
-            with transaction.atomic():
-                complaint = complaint_create(
-                    location=Point(data["lon"], data["lat"], srid=4326),
-                    category=data["category"],
-                    subcategory=data["subcategory"],
-                    subcategory_text=data["subcategory_text"],
-                    channel=data["channel"],
-                    complainant_name=data["complainant_name"],
-                    complainant_citizen_id=data["complainant_citizen_id"],
-                    complainant_phone=data["complainant_phone"],
-                    complainant_address=data["complainant_address"],
-                    accused_name=data["accused_name"],
-                    accused_detail=data["accused_detail"],
-                    title=data["title"],
-                    description=data["description"],
-                    location_note=data["location_note"],
-                    created_by=officer,
-                )
-                stored = attachments_create(
-                    complaint=complaint, files=data["attachments"], actor=officer
-                )
-        except BaseException as exc:
-            # A database rollback does not remove files: the ones already stored go too.
-            for name in stored:
-                default_storage.delete(name)
-            if not isinstance(exc, ValidationError):
-                raise
+            complaint = complaint_intake(
+                location=Point(data["lon"], data["lat"], srid=4326),
+                category=data["category"],
+                subcategory=data["subcategory"],
+                subcategory_text=data["subcategory_text"],
+                channel=data["channel"],
+                complainant_name=data["complainant_name"],
+                complainant_citizen_id=data["complainant_citizen_id"],
+                complainant_phone=data["complainant_phone"],
+                complainant_address=data["complainant_address"],
+                accused_name=data["accused_name"],
+                accused_detail=data["accused_detail"],
+                title=data["title"],
+                description=data["description"],
+                location_note=data["location_note"],
+                files=data["attachments"],
+                duplicate_of=data["duplicate_of"].strip(),
+                created_by=officer,
+            )
+        except ValidationError as exc:
             self.add_service_errors(exc)
             return None
         return complaint

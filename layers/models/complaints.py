@@ -201,6 +201,16 @@ class Complaint(models.Model):
     )
     forwarded_agency = models.CharField(_("receiving agency"), max_length=200, blank=True)
 
+    # Closed as a duplicate of another case (issue 8: "mark as duplicate of"); the original's
+    # page counts the cases pointing to it ("also reported by N"). Cleared when reopened.
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="also_reported",
+        verbose_name=_("duplicate of"),
+    )
     # The sub-district team that works the case; null = the district centre's own queue.
     assigned_team = models.ForeignKey(
         "layers.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints"

@@ -18,6 +18,8 @@ class HistoryKind(models.TextChoices):
     REOPENED = "reopened", _("reopened")
     NOTE = "note", _("progress note")
     EDITED = "edited", _("details edited")
+    # A suggested duplicate an officer said is another matter (issue 8); to_value: its number.
+    DUPLICATE_DISMISSED = "dup_dismissed", _("suggested duplicate dismissed")
 
 
 class ComplaintHistory(models.Model):

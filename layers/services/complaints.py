@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,16 +21,26 @@ from layers.inputs import decimal_value, text_value
 from layers.models import (
     Category,
     Channel,
+    CloseResult,
     Complaint,
     ComplaintHistory,
+    DuplicateDecision,
+    DuplicateDecisionKind,
     HistoryKind,
     Status,
 )
 from layers.policy import require_record
 from layers.rules import due_at_for
+from layers.selectors.duplicates import duplicates_for
+from layers.selectors.scope import complaints_visible_to
 from layers.services.routing import complaint_route_on_intake
 from layers.services.search import case_search_refresh
 from layers.services.webhooks import case_event_record
+from layers.services.workflow import (
+    attachments_create,
+    attachments_validate,
+    complaint_change_write,
+)
 from layers.thaidate import be_year
 from layers.thaitext import normalize_text
 from layers.validators import normalize_citizen_id, validate_citizen_id, validate_thai_phone
@@ -305,4 +318,152 @@ def complaint_create(
     logger.info("complaint %s received in %s", complaint.tracking_no, complaint.subdistrict_id)
     if route:
         complaint_route_on_intake(complaint=complaint, actor=created_by)
+    return complaint
+
+
+# --- Intake with the duplicate check (issue 8) -------------------------------------------------
+
+# The side of the grid cells the intake lock is keyed on, in degrees (about 1.1 km north-south).
+# A new complaint locks every cell that its search disc (R metres around the point) touches, so
+# two complaints within R of each other always share at least one cell: each disc holds the
+# other's point, hence the other's own cell. With R ≤ 1 km a complaint takes 1 to 9 locks.
+INTAKE_LOCK_CELL_DEG = 0.01
+_METRES_PER_DEGREE = 111_320.0
+
+
+def intake_lock_keys(*, location: Point, category: Category) -> list[int]:
+    """The advisory-lock keys (signed 64-bit) of a complaint of ``category`` at ``location``:
+    one per grid cell its duplicate search touches, sorted (every intake takes them in the same
+    order, so two intakes never wait on each other in a cycle)."""
+    radius = category.duplicate_radius_m + 1.0
+    lat, lon = location.y, location.x
+    dlat = radius / _METRES_PER_DEGREE
+    dlon = radius / (_METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    cell = INTAKE_LOCK_CELL_DEG
+    keys = set()
+    for ix in range(math.floor((lon - dlon) / cell), math.floor((lon + dlon) / cell) + 1):
+        for iy in range(math.floor((lat - dlat) / cell), math.floor((lat + dlat) / cell) + 1):
+            digest = hashlib.blake2b(
+                f"intake-duplicates:{category.pk}:{ix}:{iy}".encode(), digest_size=8
+            ).digest()
+            keys.add(int.from_bytes(digest, "big", signed=True))
+    return sorted(keys)
+
+
+def intake_lock(*, location: Point, category: Category) -> None:
+    """Take the intake locks of (category, the cells around the point) until the transaction
+    ends. Two intakes of the same matter at the same moment then run their duplicate checks
+    one after the other: the second waits until the first has committed, and finds it."""
+    with connection.cursor() as cur:
+        for key in intake_lock_keys(location=location, category=category):
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _intake_candidates(*, location, category, subcategory, subcategory_text, description):
+    """The place candidates of a complaint about to be recorded, under the intake lock; None
+    when the input is too wrong to search (``complaint_create`` then says what is wrong)."""
+    errors: dict[str, str] = {}
+    main, sub, _words = category_resolve(category, subcategory, subcategory_text, errors)
+    if main is None or not isinstance(location, Point) or not isinstance(description, str):
+        return None
+    intake_lock(location=location, category=main)
+    try:
+        return duplicates_for(
+            location=location,
+            category=main,
+            subcategory=sub if "subcategory" not in errors else None,
+            description=description,
+            limit=DUPLICATES_AT_INTAKE,
+        )
+    except InvalidInput:
+        return None
+
+
+# As many as GET /api/cases/duplicates/ answers.
+DUPLICATES_AT_INTAKE = 10
+
+
+def _link_at_intake(*, complaint: Complaint, original, candidates, actor) -> Complaint:
+    """The new case is the same matter as ``original`` (a tracking number): one of the
+    candidates just found, or a case the officer may open. It is closed at once with the result
+    "duplicate" pointing to it (to the first case when ``original`` is itself a duplicate)."""
+    number = original.strip() if isinstance(original, str) else ""
+    found = {c.tracking_no: c for c in candidates}
+    other = Complaint.objects.filter(tracking_no=number).first() if number else None
+    allowed = other is not None and (
+        number in found
+        or (actor is not None and complaints_visible_to(officer=actor).filter(pk=other.pk).exists())
+    )
+    if not allowed:
+        raise InvalidInput(
+            {"duplicate_of": _("No such case among the suggestions or in your area.")}
+        )
+    if other.duplicate_of_id is not None:
+        other = other.duplicate_of
+    text = _("Duplicate of %(no)s.") % {"no": other.tracking_no}
+    complaint.refresh_from_db()
+    linked = complaint_change_write(
+        current=complaint,
+        version=complaint.version,
+        actor=actor,
+        kind=HistoryKind.CLOSED,
+        to_status=Status.CLOSED,
+        note=text,
+        to_value=CloseResult.DUPLICATE,
+        close_result=CloseResult.DUPLICATE,
+        close_note=text,
+        closed_at=timezone.now(),
+        duplicate_of=other,
+    )
+    DuplicateDecision.objects.create(
+        case=linked,
+        candidate=other,
+        decision=DuplicateDecisionKind.LINKED,
+        score=found[number].score if number in found else 0.0,
+        decided_by=actor,
+    )
+    return linked
+
+
+def complaint_intake(*, files=(), created_by, duplicate_of: str = "", **fields) -> Complaint:
+    """Record a complaint as the intake form and ``POST /api/cases/`` do: under the intake
+    lock, search its duplicates, record it (``complaint_create``: the same validation and
+    messages) with its attachments, all in one transaction.
+
+    The candidates found are left on ``complaint.duplicates`` (``PlaceCandidate`` list, best
+    first, at most ``DUPLICATES_AT_INTAKE``) and the routing on ``complaint.routing``. With
+    ``duplicate_of`` (a tracking number: one of those candidates, or a case the officer may
+    open) the new case is linked to it at once: closed as a duplicate, not routed.
+    Attachments are checked before anything is written; a file stored before a failure is
+    removed again. ``fields`` are ``complaint_create``'s.
+    """
+    if created_by is not None:
+        require_record(created_by)
+    attachments_validate(files)  # a bad file is refused before the lock is taken
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            candidates = _intake_candidates(
+                location=fields.get("location"),
+                category=fields.get("category"),
+                subcategory=fields.get("subcategory"),
+                subcategory_text=fields.get("subcategory_text", ""),
+                description=fields.get("description", ""),
+            )
+            # Linked at once to a case already recorded: not routed to a team (nothing to do).
+            complaint = complaint_create(created_by=created_by, route=not duplicate_of, **fields)
+            if duplicate_of:
+                complaint = _link_at_intake(
+                    complaint=complaint,
+                    original=duplicate_of,
+                    candidates=candidates or [],
+                    actor=created_by,
+                )
+            stored = attachments_create(complaint=complaint, files=files, actor=created_by)
+    except BaseException:
+        # A database rollback does not remove files: the ones already stored go too.
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    complaint.duplicates = candidates or []
     return complaint

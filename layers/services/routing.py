@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from boundaries.selectors import area_names
 from layers.models import Complaint, HistoryKind, Status, Team
@@ -97,3 +98,44 @@ def complaint_route_on_intake(*, complaint: Complaint, actor=None) -> RoutingRes
     result = routing_explain(complaint=complaint, officer=actor)
     complaint.routing = result
     return result
+
+
+def intake_outcome(*, complaint: Complaint, officer) -> dict:
+    """What the officer is told after saving: where the case went, and whether it left their
+    area (a pin outside their district is accepted and goes to the district holding it).
+
+    "Outside" is asked of the scope (``covers_area``), so that a province officer pinning in
+    another province is told too, not only a district officer outside their district.
+    """
+    routed = routing_explain(complaint=complaint, officer=officer)
+    inside = not routed.outside_actor_district and jurisdiction_for(officer).covers_area(
+        province=complaint.province_id,
+        district=complaint.district_id,
+        subdistrict=complaint.subdistrict_id,
+    )
+    names = {
+        "tracking_no": routed.tracking_no,
+        "subdistrict": routed.subdistrict_name,
+        "district": routed.district_name,
+        "province": routed.province_name,
+        "team": routed.team_name,
+    }
+    if not inside:
+        text = (
+            _(
+                "Saved as %(tracking_no)s. The incident lies outside your area, so the case "
+                "was sent to the %(district)s district centre (%(province)s province)."
+            )
+            % names
+        )
+    elif not routed.to_district_queue:
+        text = _("Saved as %(tracking_no)s and assigned to %(team)s.") % names
+    else:
+        text = (
+            _(
+                "Saved as %(tracking_no)s. Sub-district %(subdistrict)s has no team, so the "
+                "case waits in the %(district)s district centre's queue."
+            )
+            % names
+        )
+    return {"inside_area": inside, "text": text, **names}

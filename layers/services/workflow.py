@@ -45,12 +45,15 @@ from layers.models import (
     CloseResult,
     Complaint,
     ComplaintHistory,
+    DuplicateDecision,
+    DuplicateDecisionKind,
     ForwardTarget,
     HistoryKind,
     Status,
     Team,
 )
 from layers.rules import complaint_due_at
+from layers.selectors.duplicates import duplicates_for_case
 from layers.selectors.scope import (
     CAPACITY_DISTRICT,
     CAPACITY_HOLDER,
@@ -80,6 +83,13 @@ CLOSE = "close"
 REOPEN = "reopen"
 NOTE = "note"
 ACTIONS = (START, ASSIGN, FORWARD, RETURN, CLOSE, REOPEN, NOTE)
+# Working duplicates (issue 8). Each is one of the rows above with more to it: marking a case
+# as a duplicate closes it (CLOSE's rules), unlinking reopens it (REOPEN's), dismissing a
+# suggestion is recorded like a note (NOTE's).
+MARK_DUPLICATE = "mark_duplicate"
+UNLINK_DUPLICATE = "unlink_duplicate"
+DISMISS_DUPLICATE = "dismiss_duplicate"
+DUPLICATE_ACTIONS = (MARK_DUPLICATE, UNLINK_DUPLICATE, DISMISS_DUPLICATE)
 
 D, T, H = CAPACITY_DISTRICT, CAPACITY_TEAM, CAPACITY_HOLDER
 
@@ -478,9 +488,143 @@ def complaint_reopen(*, complaint, actor, expected_version, reason: str) -> Comp
         forwarded_to="",
         forwarded_agency="",
         due_at=complaint_due_at(current, start=now),
+        # A case closed as a duplicate is open again: no longer a duplicate of anything.
+        duplicate_of=None,
     )
     notify_back_at_district(complaint=result, actor=actor)
     return result
+
+
+# --- Working duplicates (issue 8) ------------------------------------------------------------
+
+
+def _case_by_number(value, *, field: str) -> Complaint:
+    if isinstance(value, Complaint):
+        return value
+    number = value.strip() if isinstance(value, str) else ""
+    found = Complaint.objects.filter(tracking_no=number).first() if number else None
+    if found is None:
+        raise InvalidInput({field: _("No such case among the suggestions or in your area.")})
+    return found
+
+
+def _suggested_scores(current: Complaint) -> dict[int, float]:
+    """The place candidates of ``current`` (dismissed pairs left out): id → score."""
+    return {c.complaint_id: c.score for c in duplicates_for_case(complaint=current, limit=None)}
+
+
+@transaction.atomic
+def complaint_mark_duplicate(
+    *, complaint, actor, expected_version, original, note: str = ""
+) -> Complaint:
+    """Close the case with the result "duplicate", pointing to ``original`` (a tracking number
+    or a case): one the officer may open, or one the duplicate check suggests for this case
+    (possibly outside their area: they know it by its number only). The original is not itself
+    a duplicate, and no case points to this one. Closing's rules apply (who may close, in
+    which status); the decision is kept for tuning the score."""
+    current, row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=CLOSE
+    )
+    other = _case_by_number(original, field="original")
+    suggested = _suggested_scores(current)
+    visible = complaints_visible_to(officer=actor).filter(pk=other.pk).exists()
+    if other.pk == current.pk or not (visible or other.pk in suggested):
+        # Not revealed: a number outside the officer's area that was not suggested.
+        raise InvalidInput({"original": _("No such case among the suggestions or in your area.")})
+    if other.duplicate_of_id is not None:
+        raise InvalidInput(
+            {
+                "original": _("%(no)s is itself a duplicate of %(of)s: choose that one.")
+                % {"no": other.tracking_no, "of": other.duplicate_of.tracking_no}
+            }
+        )
+    if Complaint.objects.filter(duplicate_of=current).exists():
+        raise InvalidInput(
+            {"original": _("Other cases are duplicates of this one: unlink them first.")}
+        )
+    note = _text(note, "note", "", required=False)
+    text = _("Duplicate of %(no)s.") % {"no": other.tracking_no}
+    if note:
+        text = f"{text} {note}"
+    result = complaint_change_write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.CLOSED,
+        to_status=row.target(current),
+        note=text,
+        to_value=CloseResult.DUPLICATE,
+        close_result=CloseResult.DUPLICATE,
+        close_note=text,
+        closed_at=timezone.now(),
+        duplicate_of=other,
+    )
+    DuplicateDecision.objects.create(
+        case=current,
+        candidate=other,
+        decision=DuplicateDecisionKind.LINKED,
+        score=suggested.get(other.pk, 0.0),
+        decided_by=actor,
+    )
+    return result
+
+
+@transaction.atomic
+def complaint_unlink_duplicate(*, complaint, actor, expected_version, reason: str) -> Complaint:
+    """A case closed as a duplicate was not one: reopen it (reopening's rules) and keep the
+    decision, so the pair is not suggested again."""
+    pk = complaint.pk if isinstance(complaint, Complaint) else complaint
+    linked = Complaint.objects.filter(pk=pk).values_list("duplicate_of", flat=True).first()
+    current, _row, _version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=REOPEN
+    )
+    if linked is None:
+        raise TransitionRefused(_("This case is not marked as a duplicate."), complaint=current)
+    reason = _text(reason, "reason", _("Give the reason for reopening."))
+    original = Complaint.objects.get(pk=linked)
+    text = _("Not a duplicate of %(no)s: %(reason)s") % {
+        "no": original.tracking_no,
+        "reason": reason,
+    }
+    result = complaint_reopen(
+        complaint=current, actor=actor, expected_version=expected_version, reason=text
+    )
+    DuplicateDecision.objects.create(
+        case=current,
+        candidate=original,
+        decision=DuplicateDecisionKind.DISMISSED,
+        score=0.0,
+        decided_by=actor,
+    )
+    return result
+
+
+@transaction.atomic
+def duplicate_dismiss(*, complaint, actor, expected_version, candidate) -> Complaint:
+    """A suggested duplicate is another matter: not suggested again for this pair (either way
+    round). Recorded in the case's history like a note (who may add a note may dismiss)."""
+    current, _row, version = _check(
+        complaint=complaint, actor=actor, expected_version=expected_version, action=NOTE
+    )
+    other = _case_by_number(candidate, field="candidate")
+    suggested = _suggested_scores(current)
+    if other.pk not in suggested:
+        raise InvalidInput({"candidate": _("This case is not among the suggested duplicates.")})
+    DuplicateDecision.objects.create(
+        case=current,
+        candidate=other,
+        decision=DuplicateDecisionKind.DISMISSED,
+        score=suggested[other.pk],
+        decided_by=actor,
+    )
+    return complaint_change_write(
+        current=current,
+        version=version,
+        actor=actor,
+        kind=HistoryKind.DUPLICATE_DISMISSED,
+        to_status=current.status,
+        to_value=other.tracking_no,
+    )
 
 
 # --- Notes and attachments -------------------------------------------------------------------
@@ -731,6 +875,14 @@ def complaint_act(*, complaint, actor, action: str, expected_version, data, file
         return complaint_close(**common, result=get("result", ""), note=get("note", ""))
     if action == REOPEN:
         return complaint_reopen(**common, reason=get("reason", ""))
+    if action == MARK_DUPLICATE:
+        return complaint_mark_duplicate(
+            **common, original=get("original", ""), note=get("note", "")
+        )
+    if action == UNLINK_DUPLICATE:
+        return complaint_unlink_duplicate(**common, reason=get("reason", ""))
+    if action == DISMISS_DUPLICATE:
+        return duplicate_dismiss(**common, candidate=get("candidate", ""))
     if action == NOTE:
         return complaint_add_note(
             **common,
@@ -740,7 +892,10 @@ def complaint_act(*, complaint, actor, action: str, expected_version, data, file
             files=files,
         )
     raise InvalidInput(
-        {"action": _("Unknown action; use one of: %(actions)s.") % {"actions": ", ".join(ACTIONS)}}
+        {
+            "action": _("Unknown action; use one of: %(actions)s.")
+            % {"actions": ", ".join(ACTIONS + DUPLICATE_ACTIONS)}
+        }
     )
 
 

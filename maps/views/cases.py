@@ -16,11 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from api.duplicates import place_json, visible_ids
 from layers import policy
 from layers.errors import ApplicationError, Forbidden, NotFound
-from layers.models import CloseResult, ForwardTarget, Status
+from layers.models import CloseResult, Complaint, ForwardTarget, Status
 from layers.rules import is_overdue
 from layers.selectors import cases as sel
+from layers.selectors.duplicates import duplicates_for_case
 from layers.selectors.filters import case_filter_from_params
 from layers.selectors.scope import COUNTRY_ROLES, PROVINCE_ROLES, jurisdiction_for
 from layers.services import workflow as wf
@@ -68,10 +70,44 @@ def history_rows(viewer, case) -> list[dict]:
     return rows
 
 
+def duplicates_context(officer, viewer, case, actions) -> dict:
+    """Issue 8 on the case page: the case it duplicates, the cases recorded as duplicates of
+    it ("also reported by N"), and the suggested duplicates with what the officer may do about
+    each (mark this case a duplicate of it: who may close; dismiss it: who may add a note).
+    Numbers of cases outside the officer's area show without a link; a suggestion shows only
+    the fields ``policy.shape_match`` allows."""
+    linked = list(
+        Complaint.objects.filter(pk=case.duplicate_of_id).values_list("pk", "tracking_no")
+    ) + list(case.also_reported.order_by("received_at").values_list("pk", "tracking_no"))
+    candidates = duplicates_for_case(complaint=case, limit=10) if case.status != "closed" else []
+    visible = visible_ids(officer, [pk for pk, _n in linked] + [c.complaint_id for c in candidates])
+
+    def ref(pk, number):
+        return {"tracking_no": number, "visible": pk in visible}
+
+    rows = place_json(viewer, candidates, visible) if viewer.sees("case.duplicates") else []
+    labels = dict(Status.choices)
+    for row, candidate in zip(rows, candidates, strict=False):
+        # For the page: the status's label and the date as a date (BE by the template).
+        row["status_label"] = labels.get(row["status"]) if row["status"] else None
+        row["received_on"] = candidate.received_at if row["received_at"] else None
+    original = ref(*linked[0]) if case.duplicate_of_id else None
+    also = [ref(pk, n) for pk, n in linked[1 if original else 0 :]]
+    return {
+        "original": original if viewer.sees("case.duplicate_of") else None,
+        "also_reported": also if viewer.sees("case.also_reported") else [],
+        "candidates": rows,
+        "may_mark": wf.CLOSE in actions and not also,
+        "may_dismiss": wf.NOTE in actions,
+        "may_unlink": wf.REOPEN in actions and original is not None,
+    }
+
+
 def _detail_context(request, case, *, errors=None, failed_action=None, posted=None):
     officer = request.user
     viewer = policy.viewer_for(officer)
     notes = list(sel.case_notes(case))  # the list and the map's visit points: one query
+    actions = wf.actions_available(complaint=case, officer=officer)
     return {
         # Templates get the policy's views, never the bare case: a field the reader may not
         # see prints as "withheld for your role" (layers.policy).
@@ -87,7 +123,8 @@ def _detail_context(request, case, *, errors=None, failed_action=None, posted=No
             if viewer.sees("case.attachments")
             else []
         ),
-        "actions": wf.actions_available(complaint=case, officer=officer),
+        "actions": actions,
+        "dups": duplicates_context(officer, viewer, case, actions),
         "teams": sel.teams_for_assignment(case),
         "forward_targets": ForwardTarget.choices,
         "close_results": CloseResult.choices,

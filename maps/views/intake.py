@@ -12,56 +12,15 @@ from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
 from layers.forms.intake import IntakeForm
-from layers.models import Complaint
+from layers.models import Complaint, Status
 from layers.policy import require_record
 from layers.selectors.intake import category_tree, intake_base_labels, intake_base_map
-from layers.selectors.scope import complaints_visible_to, jurisdiction_for
-from layers.services.routing import routing_explain
+from layers.selectors.scope import complaints_visible_to
+from layers.services.routing import intake_outcome
 
 
 def _require_recorder(request):
     require_record(request.user)
-
-
-def intake_outcome(*, complaint: Complaint, officer) -> dict:
-    """What the officer is told after saving: where the case went, and whether it left their
-    area (a pin outside their district is accepted and goes to the district holding it).
-
-    "Outside" is asked of the scope (``covers_area``), so that a province officer pinning in
-    another province is told too, not only a district officer outside their district.
-    """
-    routed = routing_explain(complaint=complaint, officer=officer)
-    inside = not routed.outside_actor_district and jurisdiction_for(officer).covers_area(
-        province=complaint.province_id,
-        district=complaint.district_id,
-        subdistrict=complaint.subdistrict_id,
-    )
-    names = {
-        "tracking_no": routed.tracking_no,
-        "subdistrict": routed.subdistrict_name,
-        "district": routed.district_name,
-        "province": routed.province_name,
-        "team": routed.team_name,
-    }
-    if not inside:
-        text = (
-            _(
-                "Saved as %(tracking_no)s. The incident lies outside your area, so the case "
-                "was sent to the %(district)s district centre (%(province)s province)."
-            )
-            % names
-        )
-    elif not routed.to_district_queue:
-        text = _("Saved as %(tracking_no)s and assigned to %(team)s.") % names
-    else:
-        text = (
-            _(
-                "Saved as %(tracking_no)s. Sub-district %(subdistrict)s has no team, so the "
-                "case waits in the %(district)s district centre's queue."
-            )
-            % names
-        )
-    return {"inside_area": inside, "text": text, **names}
 
 
 @login_required
@@ -73,7 +32,15 @@ def intake_new(request):
         if complaint is not None:
             outcome = intake_outcome(complaint=complaint, officer=request.user)
             level = messages.SUCCESS if outcome["inside_area"] else messages.WARNING
-            messages.add_message(request, level, outcome["text"])
+            if complaint.duplicate_of_id:
+                # Linked at intake: closed at once, routed nowhere.
+                messages.success(
+                    request,
+                    _("Linked to %(no)s as the same matter: the new case is closed as a duplicate.")
+                    % {"no": complaint.duplicate_of.tracking_no},
+                )
+            else:
+                messages.add_message(request, level, outcome["text"])
             return redirect("intake_done", tracking_no=complaint.tracking_no)
         status = 400
     elif request.method == "GET":
@@ -88,6 +55,12 @@ def intake_new(request):
         "categories": category_tree(),
         # The boundaries API: any officer with a role may look any point up.
         "lookup_url": reverse("api:boundaries-lookup"),
+        # Issue 8: similar complaints as the officer pins and types, a person's other cases
+        # as soon as the citizen ID is typed (what each shows is the API's policy).
+        "duplicates_url": reverse("api:cases-duplicates"),
+        "people_url": reverse("api:people-matches"),
+        "case_url_prefix": reverse("case_detail", args=["0"])[:-2],
+        "status_labels": {value: str(label) for value, label in Status.choices},
         "max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "maps/intake/new.html", context, status=status)

@@ -1,5 +1,7 @@
 /* Intake form: pin the incident on the map, resolve its areas, linked category selects and the
- * citizen-ID check digit. The server checks everything again; this only gives feedback early. */
+ * citizen-ID check digit; similar complaints (pins on the map too) as the officer pins and
+ * types, and a person's other complaints once the citizen ID is complete (issue 8). The
+ * server checks everything again; this only gives feedback early. */
 (function () {
   "use strict";
 
@@ -116,6 +118,7 @@
     }
     if (opts.pan) map.setView(latlng, Math.max(map.getZoom(), 14));
     lookup(lat.toFixed(6), lon.toFixed(6));
+    scheduleDuplicates();
   }
 
   map.on("click", function (e) { setPoint(e.latlng.lat, e.latlng.lng); });
@@ -200,6 +203,175 @@
     else { cidInput.setCustomValidity(""); cidFeedback.textContent = ""; }
   });
   cidInput.addEventListener("blur", checkCid);
+
+  /* ------------------------------------------------------------------ similar complaints */
+  var statusLabels = readJson("intake-status-labels") || {};
+  var nameOf = {};
+  categories.forEach(function (c) {
+    nameOf[c.code] = c.name;
+    (c.children || []).forEach(function (s) { nameOf[s.code] = s.name; });
+  });
+  var descInput = form.querySelector("[name=description]");
+  var dupPanel = document.getElementById("duplicate-panel");
+  var dupPins = L.layerGroup().addTo(map);
+  var dupTimer = null;
+  var dupSeq = 0;
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  // Buddhist-Era dates, as the rest of the site shows them (th-TH's calendar is Buddhist).
+  function thaiDate(iso) {
+    var d = new Date(iso);
+    if (isNaN(d)) return "";
+    return d.toLocaleDateString("th-TH", { year: "numeric", month: "short", day: "numeric",
+                                            timeZone: "Asia/Bangkok" });
+  }
+
+  function caseLink(row) {
+    if (!row.visible) return el("strong", null, row.tracking_no);
+    var a = el("a", null, row.tracking_no);
+    a.href = msg.caseUrl + encodeURIComponent(row.tracking_no) + "/";
+    a.target = "_blank";
+    a.rel = "noopener";
+    return a;
+  }
+
+  function facts(row, extra) {
+    var parts = extra.slice();
+    parts.push(thaiDate(row.received_at));
+    parts.push(statusLabels[row.status] || row.status);
+    parts.push(nameOf[row.category_code] || row.category_code);
+    parts.push(msg.msgDistrict + " " + row.district_code + " · " + msg.msgProvince + " " +
+               row.province_code);
+    return el("span", "facts", parts.filter(Boolean).join(" · "));
+  }
+
+  function showPanel(panel, status, rows, render) {
+    var list = panel.querySelector('[data-role="list"]');
+    while (list.firstChild) list.removeChild(list.firstChild);
+    panel.querySelector('[data-role="status"]').textContent = status;
+    rows.forEach(function (row) { list.appendChild(render(row)); });
+    var hint = panel.querySelector('[data-role="hint"]');
+    if (hint) hint.hidden = !rows.length;
+    panel.hidden = false;
+  }
+
+  function duplicateItem(row) {
+    var li = el("li");
+    li.dataset.trackingNo = row.tracking_no;
+    li.appendChild(caseLink(row));
+    if (row.likely) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "likely", msg.msgDupLikely)); }
+    if (!row.visible) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "outside", "(" + msg.msgDupOutside + ")")); }
+    li.appendChild(facts(row, [msg.msgMetres.replace("{n}", Math.round(row.distance_m)),
+                               msg.msgDays.replace("{n}", row.days_apart)]));
+    var link = el("button", "btn secondary small dup-link", msg.msgDupLink);
+    link.type = "button";
+    link.addEventListener("click", function () { setLink(row.tracking_no); });
+    li.appendChild(link);
+    return li;
+  }
+
+  // "ผูกกับเรื่องเดิม": the hidden field the server reads; saving then links the new case.
+  var linkInput = form.querySelector("[name=duplicate_of]");
+  var linkStatus = document.getElementById("duplicate-link-status");
+  function setLink(number) {
+    linkInput.value = number || "";
+    linkStatus.hidden = !number;
+    linkStatus.querySelector('[data-role="text"]').textContent =
+      number ? msg.msgDupLinked.replace("{n}", number) : "";
+    dupPanel.querySelectorAll("li[data-tracking-no]").forEach(function (li) {
+      li.classList.toggle("chosen", li.dataset.trackingNo === number);
+    });
+  }
+  document.getElementById("duplicate-link-cancel").addEventListener("click", function () {
+    setLink("");
+  });
+  if (linkInput.value) setLink(linkInput.value); // back from the server with errors
+
+  function checkDuplicates() {
+    var lat = latInput.value.trim(), lon = lonInput.value.trim();
+    var main = byCode[mainSelect.value];
+    if (!lat || !lon || !main) { dupPanel.hidden = true; dupPins.clearLayers(); return; }
+    var params = { lat: lat, lon: lon, category: main.code,
+                   description: descInput.value.slice(0, 5000) };
+    if (subSelect.value && !main.is_other) params.subcategory = subSelect.value;
+    var query = Object.keys(params).filter(function (k) { return params[k] !== ""; })
+      .map(function (k) { return k + "=" + encodeURIComponent(params[k]); }).join("&");
+    var seq = ++dupSeq;
+    fetch(msg.duplicatesUrl + "?" + query,
+          { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (body) {
+        if (seq !== dupSeq) return;
+        var rows = body.results || [];
+        dupPins.clearLayers();
+        rows.forEach(function (row) {
+          if (row.lat === null || row.lon === null) return; // outside the area: no position
+          L.circleMarker([row.lat, row.lon], {
+            radius: 8, color: "#8a1c1c", weight: 2, fillColor: row.likely ? "#d9534f" : "#f0ad4e",
+            fillOpacity: 0.85, className: "damrong-duplicate-pin",
+          }).bindTooltip(row.tracking_no + " · " +
+                       msg.msgMetres.replace("{n}", Math.round(row.distance_m)))
+            .addTo(dupPins);
+        });
+        showPanel(dupPanel, rows.length ? msg.msgDupFound : msg.msgDupNone, rows, duplicateItem);
+        if (linkInput.value) setLink(linkInput.value);
+      })
+      .catch(function () {
+        if (seq !== dupSeq) return;
+        dupPins.clearLayers();
+        showPanel(dupPanel, msg.msgDupFailed, [], duplicateItem);
+      });
+  }
+
+  function scheduleDuplicates() {
+    clearTimeout(dupTimer);
+    dupTimer = setTimeout(checkDuplicates, 400);
+  }
+  mainSelect.addEventListener("change", scheduleDuplicates);
+  subSelect.addEventListener("change", scheduleDuplicates);
+  descInput.addEventListener("input", scheduleDuplicates);
+  window.damrongIntake.duplicatePins = dupPins;
+  window.damrongIntake.checkDuplicates = checkDuplicates;
+
+  /* ------------------------------------------------------------------ the person's other cases */
+  var personPanel = document.getElementById("person-panel");
+  var personSeq = 0;
+
+  function personItem(row) {
+    var li = el("li");
+    li.dataset.trackingNo = row.tracking_no;
+    li.appendChild(caseLink(row));
+    if (!row.visible) { li.appendChild(document.createTextNode(" ")); li.appendChild(el("span", "outside", "(" + msg.msgDupOutside + ")")); }
+    li.appendChild(facts(row, []));
+    return li;
+  }
+
+  function checkPerson() {
+    var cid = cidInput.value.replace(/[\s-]/g, "");
+    if (!/^[0-9]{13}$/.test(cid) || citizenIdProblem(cid)) { personPanel.hidden = true; return; }
+    var seq = ++personSeq;
+    fetch(msg.peopleUrl + "?citizen_id=" + encodeURIComponent(cid),
+          { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (body) {
+        if (seq !== personSeq) return;
+        var rows = body.results || [];
+        showPanel(personPanel, rows.length ? msg.msgPersonFound : msg.msgPersonNone, rows,
+                  personItem);
+      })
+      .catch(function () {
+        if (seq === personSeq) showPanel(personPanel, msg.msgPersonFailed, [], personItem);
+      });
+  }
+  cidInput.addEventListener("input", checkPerson);
+  if (cidInput.value) checkPerson();
+  if (latInput.value && lonInput.value) scheduleDuplicates();
 
   form.addEventListener("submit", function (e) {
     if (!checkCid()) {

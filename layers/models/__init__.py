@@ -1,3 +1,17 @@
+from layers.models.anticorruption import (
+    TIP_PREFIX,
+    AccusedLevel,
+    Tip,
+    TipAttempt,
+    TipAudit,
+    TipAuditAction,
+    TipEvent,
+    TipEventKind,
+    TipFile,
+    TipLevel,
+    TipResult,
+    TipStatus,
+)
 from layers.models.complaints import (
     OPEN_STATUSES,
     Category,
@@ -45,6 +59,18 @@ from layers.models.workflow import (
 )
 
 __all__ = [
+    "TIP_PREFIX",
+    "AccusedLevel",
+    "Tip",
+    "TipAttempt",
+    "TipAudit",
+    "TipAuditAction",
+    "TipEvent",
+    "TipEventKind",
+    "TipFile",
+    "TipLevel",
+    "TipResult",
+    "TipStatus",
     "COUNTRY_CODE",
     "OPEN_STATUSES",
     "ApiToken",

@@ -5,6 +5,7 @@ test suite) allows a fixed development SECRET_KEY and DEBUG; anything else (``pr
 refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 
@@ -340,6 +341,17 @@ if not ANTICORRUPTION_KEY:
         )
     ANTICORRUPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1hbnRpY29ycnVwdGlvbiE="  # noqa: S105
 ANTICORRUPTION_KEY_FALLBACKS = env_list("ANTICORRUPTION_KEY_FALLBACKS", [])
+for _key in (ANTICORRUPTION_KEY, *ANTICORRUPTION_KEY_FALLBACKS):
+    try:
+        _ok = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except (ValueError, TypeError):
+        _ok = False
+    if not _ok:
+        raise ImproperlyConfigured(
+            "ANTICORRUPTION_KEY (and each of ANTICORRUPTION_KEY_FALLBACKS) must be a Fernet key: "
+            "32 bytes in url-safe base64, e.g. from "
+            "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        )
 # Tips filed from one client address within an hour; wrong PINs for one tracking number (and,
 # higher, from one address) within ANTICORRUPTION_LOCK_MINUTES before the number is locked.
 ANTICORRUPTION_FILINGS_PER_HOUR = env_int("ANTICORRUPTION_FILINGS_PER_HOUR", 5)

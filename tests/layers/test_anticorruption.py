@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from layers import policy, tipcrypto
-from layers.errors import Conflict, InvalidInput, Throttled
+from layers.errors import Conflict, InvalidInput, StaleVersion, Throttled
 from layers.models import Role, RoleAssignment, Tip, TipAudit, TipEvent, TipLevel
 from layers.selectors.anticorruption import (
     is_tip_number,
@@ -228,7 +228,7 @@ def test_the_workflow_checks_version_status_and_scope():
     officers = ac_officers()
     number = file_tip().tracking_no
     rep = officers["rep4901"]
-    with pytest.raises(Exception, match="changed since"):
+    with pytest.raises(StaleVersion):
         tip_act(officer=rep, tracking_no=number, action="check", version=7)
     with pytest.raises(InvalidInput):
         tip_act(officer=rep, tracking_no=number, action="close", version=1, result="nonsense")

@@ -5,6 +5,7 @@ test suite) allows a fixed development SECRET_KEY and DEBUG; anything else (``pr
 refuses to start without SECRET_KEY and ALLOWED_HOSTS.
 """
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 
@@ -327,6 +328,36 @@ if not PERSON_MATCH_KEY:
             "PERSON_MATCH_KEY must be set when DJANGO_ENV is not development"
         )
     PERSON_MATCH_KEY = "development-only-person-match-key"  # noqa: S105
+# The anti-corruption channel (issue 11, seed 000). The tipster's name and contact are kept
+# encrypted with this Fernet key (32 url-safe base64 bytes: ``python -c "from
+# cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"``); older keys go to
+# ANTICORRUPTION_KEY_FALLBACKS while ``manage.py`` re-encrypts (layers/tipcrypto.py). Like
+# SECRET_KEY: required outside development. Losing it loses every tipster's contact.
+ANTICORRUPTION_KEY = env_str("ANTICORRUPTION_KEY")
+if not ANTICORRUPTION_KEY:
+    if not DEVELOPMENT:
+        raise ImproperlyConfigured(
+            "ANTICORRUPTION_KEY must be set when DJANGO_ENV is not development"
+        )
+    ANTICORRUPTION_KEY = "ZGV2ZWxvcG1lbnQtb25seS1hbnRpY29ycnVwdGlvbiE="  # noqa: S105
+ANTICORRUPTION_KEY_FALLBACKS = env_list("ANTICORRUPTION_KEY_FALLBACKS", [])
+for _key in (ANTICORRUPTION_KEY, *ANTICORRUPTION_KEY_FALLBACKS):
+    try:
+        _ok = len(base64.urlsafe_b64decode(_key.encode())) == 32
+    except (ValueError, TypeError):
+        _ok = False
+    if not _ok:
+        raise ImproperlyConfigured(
+            "ANTICORRUPTION_KEY (and each of ANTICORRUPTION_KEY_FALLBACKS) must be a Fernet key: "
+            "32 bytes in url-safe base64, e.g. from "
+            "python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'"
+        )
+# Tips filed from one client address within an hour; wrong PINs for one tracking number (and,
+# higher, from one address) within ANTICORRUPTION_LOCK_MINUTES before the number is locked.
+ANTICORRUPTION_FILINGS_PER_HOUR = env_int("ANTICORRUPTION_FILINGS_PER_HOUR", 5)
+ANTICORRUPTION_WRONG_PINS = env_int("ANTICORRUPTION_WRONG_PINS", 10)
+ANTICORRUPTION_WRONG_PINS_PER_ADDRESS = env_int("ANTICORRUPTION_WRONG_PINS_PER_ADDRESS", 30)
+ANTICORRUPTION_LOCK_MINUTES = env_int("ANTICORRUPTION_LOCK_MINUTES", 30)
 # The intake form's live check of a person (GET /api/people/matches/), per officer (counted in
 # Django's cache: the default in-process cache counts per server process).
 PERSON_MATCH_RATE = env_str("PERSON_MATCH_RATE", "60/min")

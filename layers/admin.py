@@ -86,7 +86,30 @@ class RoleAssignmentForm(forms.ModelForm):
             )
         elif role == Role.TEAM_MEMBER and district is None:
             self.add_error("district", _("Name the district of the member's teams."))
+        elif role in (Role.AC_COORDINATOR, Role.AC_REPORTER, Role.AC_CENTRE):
+            self._clean_anticorruption(role, province, district, cleaned.get("is_active"))
         return cleaned
+
+    def _clean_anticorruption(self, role, province, district, active):
+        """The permission form's limits (seed 000), said here before the database refuses:
+        two coordinators per province, one reporter per district, the centre country-wide."""
+        others = RoleAssignment.objects.filter(role=role, is_active=True)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if role == Role.AC_CENTRE:
+            if province is not None or district is not None:
+                self.add_error(
+                    "province", _("This role covers the whole country: leave the area empty.")
+                )
+        elif role == Role.AC_COORDINATOR:
+            if province is None or district is not None:
+                self.add_error("province", _("A coordinator serves a province."))
+            elif active and others.filter(province=province).count() >= 2:
+                self.add_error("province", _("This province has its two coordinators already."))
+        elif district is None:
+            self.add_error("district", _("A reporter serves a district."))
+        elif active and others.filter(district=district).exists():
+            self.add_error("district", _("This district has its reporter already."))
 
 
 class RoleAssignmentInline(AreaChoicesWithoutGeom, admin.TabularInline):

@@ -69,6 +69,23 @@ ROLE_CLASSES: dict[str, frozenset[str]] = {
     Role.CENTRAL_OFFICER: ENTITLED_CLASSES,
     Role.ADMIN: ENTITLED_CLASSES,
     Role.GIS_ANALYST: OFFICER_CLASSES,
+    # The anti-corruption roles handle tips only (their classes there: TIP_ROLE_CLASSES). Of
+    # the ordinary complaints they have what the public has, and their jurisdiction is empty
+    # (layers.selectors.scope): no case, no count.
+    Role.AC_COORDINATOR: frozenset({PUBLIC}),
+    Role.AC_REPORTER: frozenset({PUBLIC}),
+    Role.AC_CENTRE: frozenset({PUBLIC}),
+}
+
+# The anti-corruption channel (seed 000): who sees what of a tip in their area. Only these
+# roles see tips at all (``layers.selectors.anticorruption`` scopes which ones); the tipster's
+# identity and contact (``tip.tipster_*``, PERSONAL) are decrypted for them alone. No other role
+# has an entry: a district officer, a chief, a governor or an analyst gets no tip and no count.
+TIP_ROLES = frozenset({Role.AC_COORDINATOR, Role.AC_REPORTER, Role.AC_CENTRE})
+TIP_ROLE_CLASSES: dict[str, frozenset[str]] = {
+    Role.AC_COORDINATOR: ENTITLED_CLASSES,
+    Role.AC_REPORTER: ENTITLED_CLASSES,
+    Role.AC_CENTRE: ENTITLED_CLASSES,
 }
 
 # Every field that leaves the system, by namespace. Namespaces: ``case`` (a complaint, in lists,
@@ -652,6 +669,52 @@ FIELD_CLASSES: dict[str, str] = {
     },
     "open311error.code": PUBLIC,
     "open311error.description": PUBLIC,
+    # --- an anti-corruption tip (seed 000) -------------------------------------------------
+    # The tipster's tracking page shows PUBLIC only: number, status words and dates, the level
+    # handling it. Handlers (TIP_ROLE_CLASSES) see the rest of a tip of their area.
+    "tip.tracking_no": PUBLIC,
+    "tip.status": PUBLIC,
+    "tip.status_label": PUBLIC,
+    "tip.result_label": PUBLIC,
+    "tip.received_at": PUBLIC,
+    "tip.closed_at": PUBLIC,
+    "tip.level_label": PUBLIC,
+    "tip.timeline": PUBLIC,
+    "tip.level": CASE,
+    "tip.version": CASE,
+    "tip.anonymous": CASE,
+    "tip.accused_level_label": CASE,
+    "tip.province_name": CASE,
+    "tip.district_name": CASE,
+    "tip.happened_on": CASE,
+    "tip.files": ATTACHMENT,
+    "tip.events": CASE,
+    # Decrypted only here, for an entitled handler; never in a list, a notification or a log.
+    "tip.tipster_name": PERSONAL,
+    "tip.tipster_phone": PERSONAL,
+    "tip.tipster_email": PERSONAL,
+    "tip.accused_name": PERSONAL,
+    "tip.accused_position": PERSONAL,
+    "tip.accused_unit": FREE_TEXT,
+    "tip.place_note": FREE_TEXT,
+    "tip.description": FREE_TEXT,
+    # A row of the tip's timeline; for the tipster only its date and status words.
+    "tipevent.at": PUBLIC,
+    "tipevent.kind_label": PUBLIC,
+    "tipevent.to_label": PUBLIC,
+    "tipevent.note": FREE_TEXT,
+    "tipevent.actor": STAFF,
+    # An evidence file.
+    "tipfile.name": ATTACHMENT,
+    "tipfile.size_bytes": ATTACHMENT,
+    "tipfile.url": ATTACHMENT,
+    # A row of the audit log (the centre reads it): who, when, which tip, which parts were
+    # shown; never a value of the tip.
+    "tipaudit.at": CASE,
+    "tipaudit.tracking_no": CASE,
+    "tipaudit.action_label": CASE,
+    "tipaudit.shown": CASE,
+    "tipaudit.officer": STAFF,
     # --- a webhook's body (layers/services/webhooks.py), shaped as WEBHOOK_VIEWER -----------
     "webhook.delivery_id": PUBLIC,
     "webhook.event": PUBLIC,
@@ -839,6 +902,29 @@ REPORT_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "report")
 # machines of other offices; what they store is out of our hands.
 PARTNER_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "partner")
 WEBHOOK_VIEWER = Viewer(frozenset({PUBLIC, CASE}), "webhook")
+
+
+# The tipster on the tracking page: the tip's public part only.
+TIPSTER_VIEWER = Viewer(frozenset({PUBLIC}), "tipster")
+
+
+def tip_viewer_for(officer) -> Viewer:
+    """The viewer an officer is for tips: the union of their anti-corruption roles' classes;
+    anybody else (superusers included: the channel is need-to-know) nothing."""
+    if officer is None or not getattr(officer, "is_authenticated", False):
+        return NOBODY
+    classes: set[str] = set()
+    for role in jurisdiction_for(officer).roles:
+        classes |= TIP_ROLE_CLASSES.get(role, frozenset())
+    return Viewer(frozenset(classes), "tip handler") if classes else NOBODY
+
+
+def require_tip_handler(officer) -> Viewer:
+    """The tip viewer of an anti-corruption officer; 403 for anyone else."""
+    viewer = tip_viewer_for(officer)
+    if viewer is NOBODY:
+        raise Forbidden(_("Only the anti-corruption coordinators, reporters and centre see tips."))
+    return viewer
 
 
 def viewer_for(officer) -> Viewer:

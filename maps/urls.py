@@ -3,6 +3,7 @@ from django.urls import path, re_path
 
 from maps import views
 from maps.views import accounts
+from maps.views import anticorruption as ac_views
 from maps.views import backlog as backlog_views
 from maps.views import cases as case_views
 from maps.views import dashboards as dashboard_views
@@ -21,6 +22,22 @@ from maps.views import team as team_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("search/", search_views.search_page, name="search"),
+    # The anti-corruption channel (seed 000): public form and tracking, the handlers' pages.
+    path("anticorruption/", ac_views.tip_new, name="anticorruption"),
+    path("anticorruption/track/", ac_views.tip_track, name="anticorruption_track"),
+    path("anticorruption/tips/", ac_views.tip_list, name="anticorruption_tips"),
+    path("anticorruption/audit/", ac_views.tip_audit, name="anticorruption_audit"),
+    path("anticorruption/tips/<str:tracking_no>/", ac_views.tip_detail, name="anticorruption_tip"),
+    path(
+        "anticorruption/tips/<str:tracking_no>/act/",
+        ac_views.tip_action,
+        name="anticorruption_tip_act",
+    ),
+    path(
+        "anticorruption/tips/<str:tracking_no>/files/<int:pk>/",
+        ac_views.tip_evidence,
+        name="anticorruption_tip_file",
+    ),
     path("exports/", export_views.export_page, name="exports"),
     # Open data (ITA, issue 11): the page, its Frictionless descriptor and the files.
     path("open-data/", opendata_views.open_data, name="open_data"),

@@ -6,6 +6,7 @@ production environment (DJANGO_ENV=production), as a deployment would start it.
 
 from __future__ import annotations
 
+import base64
 import os
 import runpy
 import secrets
@@ -29,13 +30,23 @@ def check_deploy(**env) -> subprocess.CompletedProcess:
         k: v
         for k, v in os.environ.items()
         if not k.startswith(
-            ("DJANGO_", "SECURE_", "SESSION_", "CSRF_", "DEBUG", "SECRET_KEY", "PERSON_MATCH_KEY")
+            (
+                "DJANGO_",
+                "SECURE_",
+                "SESSION_",
+                "CSRF_",
+                "DEBUG",
+                "SECRET_KEY",
+                "PERSON_MATCH_KEY",
+                "ANTICORRUPTION_KEY",
+            )
         )
     }
     environ.update(
         DJANGO_ENV="production",
         SECRET_KEY=secrets.token_urlsafe(50),
         PERSON_MATCH_KEY=secrets.token_urlsafe(50),
+        ANTICORRUPTION_KEY=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         ALLOWED_HOSTS="damrong.example.go.th",
         SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto: https",
     )
@@ -81,6 +92,10 @@ def test_production_refuses_to_start_without_a_secret_key_or_hosts():
     assert result.returncode != 0 and "ALLOWED_HOSTS must be set" in result.stderr
     result = check_deploy(PERSON_MATCH_KEY="")
     assert result.returncode != 0 and "PERSON_MATCH_KEY must be set" in result.stderr
+    result = check_deploy(ANTICORRUPTION_KEY="")
+    assert result.returncode != 0 and "ANTICORRUPTION_KEY must be set" in result.stderr
+    result = check_deploy(ANTICORRUPTION_KEY="not-a-fernet-key")
+    assert result.returncode != 0 and "must be a Fernet key" in result.stderr
 
 
 def test_a_malformed_proxy_header_is_refused_with_the_expected_form():

@@ -40,6 +40,7 @@ from layers.models import Complaint, ExportJob, Notification, Role
 from layers.selectors.exports import PERSONAL_COLUMNS, PUBLIC_COLUMNS
 from layers.selectors.tiles import TILE_COLUMNS
 from layers.services import workflow as wf
+from tests.anticorruption_data import file_tip, make_ac_officer
 from tests.factories import make_complaint, make_officer, make_team
 from tests.module_data import module_data
 
@@ -80,6 +81,8 @@ class World:
     free_markers: list
     personal_markers: list
     file_markers: list
+    tip_markers: list = None  # the tip's tipster, accused and text: tip handlers only
+    tips: dict = None
 
 
 def build_world() -> World:
@@ -94,6 +97,10 @@ def build_world() -> World:
         Role.CENTRAL_OFFICER: make_officer(Role.CENTRAL_OFFICER),
         Role.GIS_ANALYST: make_officer(Role.GIS_ANALYST, province="49"),
         Role.ADMIN: make_officer(Role.ADMIN),
+        # The anti-corruption roles (issue 11): the tip below is in the area of all three.
+        Role.AC_COORDINATOR: make_ac_officer(Role.AC_COORDINATOR, province="49"),
+        Role.AC_REPORTER: make_ac_officer(Role.AC_REPORTER, district="4901"),
+        Role.AC_CENTRE: make_ac_officer(Role.AC_CENTRE),
     }
     desk = officers[Role.DISTRICT_OFFICER]
     free, personal, files = [], [], []
@@ -183,7 +190,27 @@ def build_world() -> World:
         sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     for key in cases:
         cases[key] = Complaint.objects.get(pk=cases[key].pk)
-    return World(officers, cases, sessions, free, personal, files)
+    tip_fields = ("tipster_name", "accused_name", "accused_unit", "place_note", "description")
+    tip_values = {f: marker("tip", f) for f in tip_fields}
+    evidence = marker("tip", "evidence") + ".jpg"
+    receipt = file_tip(
+        files=[SimpleUploadedFile(evidence, JPEG, "image/jpeg")],
+        tipster_phone="0891234567",
+        **tip_values,
+    )
+    from layers.services.anticorruption import tip_act
+
+    tip_act(
+        officer=officers[Role.AC_REPORTER],
+        tracking_no=receipt.tracking_no,
+        action="note",
+        version=1,
+        note=marker("tip", "note"),
+    )
+    tip_markers = [*tip_values.values(), evidence, marker("tip", "note"), "0891234567"]
+    world = World(officers, cases, sessions, free, personal, files)
+    world.tip_markers, world.tips = tip_markers, {"tip": receipt}
+    return world
 
 
 @pytest.fixture(scope="module")
@@ -469,6 +496,8 @@ def test_matches_outside_the_jurisdiction_reveal_only_the_allowed_fields(world, 
             assert text not in body, f"{role}: {label} shows {text!r}"
     if role in (Role.CENTRAL_OFFICER, Role.ADMIN):
         assert outside == 0 and inside > 0
+    elif role in policy.TIP_ROLES:
+        assert outside == inside == 0  # no case of the ordinary channel, not even a match
     else:
         assert outside > 0  # the Nakhon Phanom cases, seen from Mukdahan
 
@@ -506,6 +535,9 @@ def test_every_json_field_is_classified_and_withheld_where_the_role_may_not_see_
 
 
 def assert_no_markers(world: World, role: str, body: str, label: str):
+    if role not in policy.TIP_ROLES or not label.startswith("tip"):
+        for text in world.tip_markers:
+            assert text not in body, f"{role}: {label} shows the tip's {text!r}"
     if role in ENTITLED:
         return
     for text in (*world.personal_markers, *world.free_markers, *world.file_markers):
@@ -614,6 +646,11 @@ def page_urls(world: World):
     # Issue 8: the duplicates review (a repeat complainant: busy's citizen ID is also p48's).
     yield "review-4901", "/duplicates/4901/"
     yield "review-49", "/duplicates/49/"
+    # The anti-corruption channel's pages (issue 11): the handlers' list, a tip, the audit log.
+    number = world.tips["tip"].tracking_no
+    yield "tips-list", "/anticorruption/tips/"
+    yield "tip-detail", f"/anticorruption/tips/{number}/"
+    yield "tips-audit", f"/anticorruption/audit/?tip={number}"
 
 
 def news_posts(world: World):
@@ -662,7 +699,10 @@ def test_every_page_field_is_named_classified_and_withheld_where_the_role_may_no
             cls = policy.field_class(name)  # raises UnclassifiedField with the name
             if kind is not None:
                 cls = policy.history_value_class(kind, name.split(".")[1])
-            if cls not in policy.ROLE_CLASSES[role]:
+            classes = policy.ROLE_CLASSES[role]
+            if name.split(".")[0] in TIP_NAMESPACES:
+                classes = policy.TIP_ROLE_CLASSES.get(role, frozenset())
+            if cls not in classes:
                 shown = " ".join(text.split())
                 assert shown in withheld_markers | {""} or shown.endswith(
                     tuple(withheld_markers)
@@ -670,7 +710,48 @@ def test_every_page_field_is_named_classified_and_withheld_where_the_role_may_no
         if label.startswith(("case-", "list-")):
             assert not parser.unmarked, f"{label}: elements without data-field {parser.unmarked}"
         assert_no_markers(world, role, body, label)
-    assert checked > 40
+    # The anti-corruption roles open the tip pages only (every case page refuses them).
+    assert checked > (20 if role in policy.TIP_ROLES else 40)
+
+
+TIP_NAMESPACES = {"tip", "tipevent", "tipfile", "tipaudit"}
+
+
+def test_tip_pages_show_their_fields_to_the_handlers_only(world):
+    """The walk above is not vacuous for tips: the handlers get the tip's fields and texts (the
+    tipster decrypted), every other role a refusal."""
+    number = world.tips["tip"].tracking_no
+    for role in ROLES:
+        response = client_for(world, role).get(f"/anticorruption/tips/{number}/")
+        body = body_of(response)
+        if role in policy.TIP_ROLES:
+            assert response.status_code == 200, role
+            parser = FieldParser()
+            parser.feed(body)
+            names = {name for name, _text, _kind in parser.fields}
+            assert {"tip.tipster_name", "tip.description", "tip.events", "tip.files"} <= names
+            for text in world.tip_markers:
+                assert text in body, (role, text)
+        else:
+            assert response.status_code == 403, role
+            assert number not in body
+
+
+def test_the_tipsters_tracking_page_shows_public_fields_only(world):
+    receipt = world.tips["tip"]
+    response = Client().post(
+        "/anticorruption/track/", {"number": receipt.tracking_no, "pin": receipt.pin}
+    )
+    assert response.status_code == 200
+    body = body_of(response)
+    parser = FieldParser()
+    parser.feed(body)
+    names = {name for name, _text, _kind in parser.fields}
+    assert {"tip.tracking_no", "tip.status_label", "tip.timeline"} <= names
+    for name in names:
+        assert policy.field_class(name) == policy.PUBLIC, name
+    for text in world.tip_markers:
+        assert text not in body
 
 
 def test_the_case_page_shows_the_withheld_marker_to_the_analyst_and_the_text_to_others(world):
@@ -733,6 +814,11 @@ def test_every_export_column_of_every_format_is_classified_and_visible(world, ro
             url = f"/api/complaints.{ext}?province=49" + ("&personal=true" if personal else "")
             response = client.get(url)
             raw = b"".join(response.streaming_content) if response.streaming else response.content
+            if role in policy.TIP_ROLES:
+                # No complaint of the province is theirs: no export at all, tips never in one.
+                assert response.status_code == 403, (role, ext)
+                assert_no_markers(world, role, raw.decode(errors="replace"), f"{ext}-refused")
+                continue
             if personal and role not in ENTITLED:
                 assert response.status_code == 403, (role, ext)
                 assert_no_markers(world, role, raw.decode(errors="replace"), f"{ext}-refused")
@@ -751,13 +837,16 @@ def test_every_export_column_of_every_format_is_classified_and_visible(world, ro
             else:
                 for value in (*world.personal_markers, *world.free_markers):
                     assert value not in text, (role, ext, value)
-    assert checked > 60  # 5 formats × 14 public columns at least
+    assert checked > 60 or role in policy.TIP_ROLES  # 5 formats × 14 public columns at least
 
 
 def test_tile_columns_are_public_export_columns():
     for column in TILE_COLUMNS:
         cls = policy.field_class(f"export.{column}")
-        assert all(cls in policy.ROLE_CLASSES[role] for role in ROLES), column
+        # Every role that gets a complaints tile at all: the anti-corruption roles get none
+        # (their jurisdiction is empty; the matrix drives the tiles).
+        officers = [role for role in ROLES if role not in policy.TIP_ROLES]
+        assert all(cls in policy.ROLE_CLASSES[role] for role in officers), column
     assert not set(TILE_COLUMNS) & {c.key for c in PERSONAL_COLUMNS}
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -36,6 +36,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -57,10 +58,15 @@ from layers.models import (
     RegistrationRequest,
     Role,
     RoleAssignment,
+    Tip,
+    TipAudit,
+    TipLevel,
 )
 from layers.policy import MATCH_OUTSIDE_FIELDS
+from layers.services.anticorruption import assign_ac_role
 from layers.services.tokens import api_token_create, key_digest
 from layers.thaidate import Month
+from tests.anticorruption_data import file_tip
 from tests.case_fixtures import put_in_state, snapshot
 from tests.factories import make_complaint, make_officer, make_team, new_citizen_id
 from tests.module_data import module_data
@@ -81,6 +87,9 @@ class Who:
     team: bool = False  # member of team T1 (sub-district 490101)
     anonymous: bool = False
     revoked: str | None = None  # a role they held, now deactivated (sees nothing)
+    # An anti-corruption role (issue 11, seed 000): tips of its area, and of the ordinary
+    # complaints nothing at all, so that for every ordinary page the principal has no role.
+    ac: str | None = None
 
 
 # One officer of each role bound to Mukdahan (49): the district and the team in 4901.
@@ -96,6 +105,10 @@ PRINCIPALS = [
     Who("no_role", None),
     Who("revoked_officer", None, district="4901", revoked=Role.DISTRICT_OFFICER),
     Who("anonymous", None, anonymous=True),
+    # The anti-corruption channel: a coordinator of 49, the reporter of 4901, the centre.
+    Who("ac_coordinator", None, province="49", ac=Role.AC_COORDINATOR),
+    Who("ac_reporter", None, district="4901", ac=Role.AC_REPORTER),
+    Who("ac_centre", None, ac=Role.AC_CENTRE),
 ]
 WHO = {w.key: w for w in PRINCIPALS}
 WHO_KEYS = list(WHO)
@@ -319,6 +332,48 @@ def may_close(who: Who, spec: CaseSpec) -> bool:
     return spec.is_open and district
 
 
+# --- Anti-corruption tips (issue 11, seed 000) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TipSpec:
+    key: str
+    accused_level: str
+    province: str
+    district: str
+    level: str  # where the routing must send it: never the accused's own office
+
+
+TIPS = [
+    TipSpec("tip_local_4901", "local", "49", "4901", TipLevel.DISTRICT),
+    TipSpec("tip_local_4902", "local", "49", "4902", TipLevel.DISTRICT),
+    TipSpec("tip_office_4901", "district", "49", "4901", TipLevel.PROVINCE),
+    TipSpec("tip_office_p49", "province", "49", "", TipLevel.CENTRE),
+    TipSpec("tip_local_4801", "local", "48", "4801", TipLevel.DISTRICT),
+]
+TIP = {t.key: t for t in TIPS}
+
+
+def tipster(tip_key: str) -> str:
+    return f"TIPSTER-{tip_key}-END"
+
+
+def tip_text(tip_key: str) -> str:
+    return f"TIPTEXT-{tip_key}-END ได้รับเงินใต้โต๊ะ"
+
+
+def handles(who: Who, spec: TipSpec) -> bool:
+    """Seed 000, written out: the centre every tip; a province's coordinator the tips of their
+    province handled by a district or the province; a district's reporter their district's."""
+    if who.ac == Role.AC_CENTRE:
+        return True
+    if who.ac == Role.AC_COORDINATOR:
+        return spec.province == who.province and spec.level != TipLevel.CENTRE
+    if who.ac == Role.AC_REPORTER:
+        return spec.district == who.district and spec.level == TipLevel.DISTRICT
+    return False
+
+
 # --- The data, once per module ----------------------------------------------------------------
 
 
@@ -334,6 +389,8 @@ class World:
     keys: dict  # principal key -> the token's key
     export_job: int = 0  # a ready export of the district officer's (its id)
     imports: dict = None  # key -> ImportBatch (a spreadsheet import of a district)
+    tips: dict = field(default_factory=dict)  # tip key -> Tip
+    tip_files: dict = field(default_factory=dict)  # tip key -> its evidence file's pk
 
 
 EXPORT_BYTES = b"\xef\xbb\xbftracking_no\nMATRIX-EXPORT-FILE\n"
@@ -380,6 +437,11 @@ def build_world() -> World:
             )
     revoked = [officers[w.key] for w in PRINCIPALS if w.revoked]
     RoleAssignment.objects.filter(officer__in=revoked).update(is_active=False)
+    for w in PRINCIPALS:
+        if w.ac:
+            assign_ac_role(
+                officer=officers[w.key], role=w.ac, province=w.province, district=w.district
+            )
     now = timezone.now()
     cases, attachments = {}, {}
     for spec in CASES:
@@ -496,9 +558,25 @@ def build_world() -> World:
             batch=batch, row_no=2, reasons=[["received_at", "x"]], values=[import_row(key)]
         )
         imports[key] = batch
-    return World(
+    tips, tip_files = {}, {}
+    for spec in TIPS:
+        receipt = file_tip(
+            files=[SimpleUploadedFile("evidence.jpg", JPEG, content_type="image/jpeg")],
+            tipster_name=tipster(spec.key),
+            tipster_phone="0891112233",
+            accused_level=spec.accused_level,
+            province=spec.province,
+            district=spec.district,
+            description=tip_text(spec.key),
+        )
+        tips[spec.key] = Tip.objects.get(tracking_no=receipt.tracking_no)
+        assert tips[spec.key].level == spec.level, spec
+        tip_files[spec.key] = tips[spec.key].files.get().pk
+    world = World(
         officers, cases, attachments, regs, sessions, locked, tokens, keys, job.pk, imports
     )
+    world.tips, world.tip_files = tips, tip_files
+    return world
 
 
 @pytest.fixture(scope="module")
@@ -573,6 +651,9 @@ CASE, AREA, OWN, PUBLIC, POST_ONLY = "case-bound", "area-bound", "own data", "pu
 OWN_OBJECT = "own object"
 # News (issue 11): public once published; drafts and the writing pages to the post's centre.
 NEWS = "news"
+# The anti-corruption channel's pages for handlers: a tip (or its file) in the path, their list,
+# the centre's audit log (test_tip_bound_get, test_tip_list, test_tip_audit).
+TIP_BOUND = "tip-bound"
 
 URL_CLASSES = {
     # (a) case-bound
@@ -689,7 +770,15 @@ URL_CLASSES = {
     "news_new": NEWS,
     "news_edit": NEWS,
     "news_status": NEWS,
+    # The anti-corruption channel: the public form and tracking page, the handlers' pages.
+    "anticorruption": PUBLIC,
+    "anticorruption_track": PUBLIC,
+    "anticorruption_tips": TIP_BOUND,
+    "anticorruption_audit": TIP_BOUND,
+    "anticorruption_tip": TIP_BOUND,
+    "anticorruption_tip_file": TIP_BOUND,
     # (e) POST-only actions
+    "anticorruption_tip_act": POST_ONLY,
     "case_action": POST_ONLY,
     "api:case-actions": POST_ONLY,
     "registration_approve": POST_ONLY,
@@ -739,7 +828,7 @@ def test_every_url_is_classified():
 
 
 def test_every_role_has_a_principal():
-    assert {w.role for w in PRINCIPALS if w.role} == set(Role.values)
+    assert {w.role or w.ac for w in PRINCIPALS if w.role or w.ac} == set(Role.values)
 
 
 # --- (a) case-bound GETs ----------------------------------------------------------------------
@@ -1727,6 +1816,8 @@ PUBLIC_URLS = {
     "open_data": {},
     "open_data_package": {},
     "open_data_file": {"name": "complaints-monthly.csv"},
+    "anticorruption": {},
+    "anticorruption_track": {},
 }
 
 
@@ -1757,6 +1848,8 @@ def _post_only_url(world: World, name: str) -> str:
         return reverse(name, args=[world.imports["imp_d4901"].pk])
     if name == "api_token_revoke":
         return reverse(name, args=[world.tokens["district_chief"].pk])
+    if name == "anticorruption_tip_act":
+        return reverse(name, args=[world.tips["tip_local_4901"].tracking_no])
     return reverse(name)
 
 
@@ -2027,6 +2120,123 @@ def test_news_by_area(world, news_posts, who_key, name):
         assert now == post.status, (label, key)
 
 
+# --- The anti-corruption channel's pages (issue 11) ---------------------------------------------
+
+TIP_GETS = ("anticorruption_tip", "anticorruption_tip_file")
+
+
+def assert_no_tip_data(body: str, world: World, tip_key: str, label: str):
+    for marker in (world.tips[tip_key].tracking_no, tipster(tip_key), tip_text(tip_key)):
+        assert marker not in body, f"{label}: shows {marker!r} of {tip_key}"
+
+
+def _tip_url(name: str, world: World, tip_key: str) -> str:
+    number = world.tips[tip_key].tracking_no
+    if name == "anticorruption_tip_file":
+        return reverse(name, args=[number, world.tip_files[tip_key]])
+    return reverse(name, args=[number])
+
+
+@pytest.mark.parametrize("tip_key", list(TIP))
+@pytest.mark.parametrize("url_name", TIP_GETS)
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_tip_bound_get(world, who_key, url_name, tip_key):
+    """A tip and its evidence open only to the handlers of its area; each opening is an audit
+    row (who, what), a refusal writes none."""
+    who, tip = WHO[who_key], world.tips[tip_key]
+    label = f"{who_key} GET {url_name} of {tip_key}"
+    before = TipAudit.objects.filter(tip=tip).count()
+    response = client_for(world, who).get(_tip_url(url_name, world, tip_key))
+    raw = raw_body(response)
+    body = raw.decode("utf-8", errors="replace")
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not handles(who, TIP[tip_key]):
+        assert response.status_code in (403, 404), (label, response.status_code)
+        # Only the handlers' roles learn that tips exist at all: everyone else is refused
+        # before any tip is looked up.
+        assert response.status_code == (404 if who.ac else 403), label
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+        if url_name == "anticorruption_tip_file":
+            assert raw == JPEG, label
+        else:
+            assert tipster(tip_key) in body and tip_text(tip_key) in body, label
+        audit = TipAudit.objects.filter(tip=tip).order_by("-pk")
+        assert audit.count() == before + 1, label
+        assert audit.first().officer == world.officers[who_key], label
+        return
+    assert_no_tip_data(body, world, tip_key, label)
+    assert TipAudit.objects.filter(tip=tip).count() == before, f"{label}: refused, yet audited"
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_tip_list(world, who_key):
+    """The handlers' list: exactly the tips of their area, never a tipster; nobody else gets a
+    list, a count or a number."""
+    who = WHO[who_key]
+    label = f"{who_key} GET anticorruption_tips"
+    response = client_for(world, who).get(reverse("anticorruption_tips"))
+    body = body_of(response)
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif who.ac is None:
+        assert response.status_code == 403, (label, response.status_code)
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+        shown = {k for k, t in world.tips.items() if t.tracking_no in body}
+        assert shown == {k for k in TIP if handles(who, TIP[k])}, label
+    for key in TIP:
+        assert tipster(key) not in body, label
+        if not handles(who, TIP[key]):
+            assert_no_tip_data(body, world, key, label)
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_tip_audit(world, who_key):
+    """The audit log is the centre's: coordinators and reporters do not read it."""
+    who = WHO[who_key]
+    label = f"{who_key} GET anticorruption_audit"
+    number = world.tips["tip_local_4901"].tracking_no
+    client = client_for(world, WHO["ac_reporter"])
+    assert client.get(reverse("anticorruption_tip", args=[number])).status_code == 200
+    response = client_for(world, who).get(reverse("anticorruption_audit"), {"tip": number})
+    body = body_of(response)
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif who.ac != Role.AC_CENTRE:
+        assert response.status_code == 403, (label, response.status_code)
+        assert number not in body, label
+    else:
+        assert response.status_code == 200, (label, response.status_code)
+        assert number in body and surname("ac_reporter") in body, label
+    for key in TIP:
+        assert tipster(key) not in body and tip_text(key) not in body, label
+
+
+@pytest.mark.parametrize("tip_key", list(TIP))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_tip_action(world, who_key, tip_key):
+    """A note on a tip: its handlers only; a refusal changes nothing."""
+    who, tip = WHO[who_key], world.tips[tip_key]
+    label = f"{who_key} POST a note on {tip_key}"
+    events = tip.events.count()
+    response = client_for(world, who).post(
+        reverse("anticorruption_tip_act", args=[tip.tracking_no]),
+        {"action": "note", "version": tip.version, "note": f"NOTE by {who_key}"},
+    )
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not handles(who, TIP[tip_key]):
+        assert response.status_code in (403, 404), (label, response.status_code)
+        assert_no_tip_data(body_of(response), world, tip_key, label)
+    else:
+        assert response.status_code == 302, (label, response.status_code)
+        assert tip.events.count() == events + 1, label
+        return
+    assert tip.events.count() == events, f"{label}: refused, yet the tip changed"
+
+
 # --- Every URL of a class has a driver --------------------------------------------------------
 
 
@@ -2039,6 +2249,7 @@ def test_every_classified_url_is_exercised():
         POST_ONLY: {n for n, c in URL_CLASSES.items() if c == POST_ONLY},
         OWN_OBJECT: set(OWN_OBJECTS),
         NEWS: set(NEWS_URLS),
+        TIP_BOUND: {*TIP_GETS, "anticorruption_tips", "anticorruption_audit"},
     }
     for kind, names in drivers.items():
         classified = {n for n, c in URL_CLASSES.items() if c == kind}

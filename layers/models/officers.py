@@ -94,6 +94,11 @@ class Role(models.TextChoices):
     CENTRAL_OFFICER = "central_officer", _("central officer")
     GIS_ANALYST = "gis_analyst", _("GIS analyst")
     ADMIN = "admin", _("administrator")
+    # The anti-corruption channel (seed 000): named by the department's permission form, they
+    # alone handle tips about officials, and see nothing of the ordinary complaints.
+    AC_COORDINATOR = "ac_coordinator", _("anti-corruption coordinator (province)")
+    AC_REPORTER = "ac_reporter", _("anti-corruption reporter (district)")
+    AC_CENTRE = "ac_centre", _("anti-corruption centre (department)")
 
 
 class RoleAssignment(models.Model):
@@ -124,6 +129,13 @@ class RoleAssignment(models.Model):
                 fields=["officer", "role", "province", "district"],
                 name="role_assignment_unique",
                 nulls_distinct=False,
+            ),
+            # One anti-corruption reporter per district (seed 000); the coordinators' limit of
+            # two per province is a trigger (migration 0012), a count no constraint can hold.
+            models.UniqueConstraint(
+                fields=["district"],
+                condition=models.Q(role="ac_reporter", is_active=True),
+                name="one_ac_reporter_per_district",
             ),
         ]
 

@@ -6,7 +6,7 @@ role go behind ``nav.<flag>`` in ``_nav.html``.
 
 from django import template
 
-from layers.policy import may_record
+from layers.policy import NOBODY, may_record, tip_viewer_for
 from layers.selectors.dashboards import has_dashboard
 from layers.selectors.lockouts import officer_may_unlock_accounts
 from layers.selectors.officers import registration_approver_areas
@@ -45,4 +45,6 @@ def officer_nav(user):
         "dashboard": has_dashboard(user),
         # News and activities (issue 11): the district and province centres' officers.
         "news": may_write_news(user),
+        # The anti-corruption channel's handlers (their tips only; nobody else sees the link).
+        "tips": tip_viewer_for(user) is not NOBODY,
     }

@@ -80,9 +80,19 @@ class _NewsPoints(MacroElement):
         self.options_json = mapkit.script_json(options)
 
 
+def _area_bounds(code: str | None):
+    if not code or not isinstance(code, str):
+        return None
+    if len(code) == 2:
+        return province_bounds(code=code)
+    from django.contrib.gis.db.models import Extent
+
+    return District.objects.filter(code=code).aggregate(e=Extent("geom"))["e"]
+
+
 def area_shapes(code: str | None) -> dict | None:
     """The polygons drawn under the posts: a province's districts, or a district."""
-    if not code:
+    if not code or not isinstance(code, str) or len(code) not in (2, 4) or not code.isdigit():
         return None
     if len(code) == 2:
         return districts_geojson(province=code, tolerance=0.0005, precision=5)
@@ -113,13 +123,7 @@ def _list(request, *, area=None):
     qs = sel.published_news(area=area.code if area is not None else None)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [news_row(p) for p in page.object_list]
-    bounds = None
-    if area is not None and len(area.code) == 2:
-        bounds = province_bounds(code=area.code)
-    elif area is not None:
-        from django.contrib.gis.db.models import Extent
-
-        bounds = District.objects.filter(code=area.code).aggregate(e=Extent("geom"))["e"]
+    bounds = _area_bounds(area.code) if area is not None else None
     provinces = (
         NewsPost.objects.filter(status="published")
         .values_list("province_id", "province__name_th")
@@ -290,7 +294,21 @@ def _form_page(request, *, post=None, values=None, errors=None, status=200):
                 "lon": f"{post.location.x:.6f}",
                 "body": post.body,
             }
-    m = mapkit.offline_map(bounds=THAILAND, extra_js=[("damrong_news", static(NEWS_JS))])
+    areas = svc.area_choices(request.user)
+    area = values.get("area") or (areas[0][0] if areas else None)
+    m = mapkit.offline_map(
+        bounds=_area_bounds(area) or THAILAND, extra_js=[("damrong_news", static(NEWS_JS))]
+    )
+    shapes = area_shapes(area)
+    if shapes and shapes["features"]:
+        mapkit.AreaLayer(
+            shapes,
+            name=_("Areas"),
+            key="areas",
+            css_class="damrong-news-area",
+            tooltip="{name_th}",
+            attribution=mapkit.BOUNDARY_ATTRIBUTION,
+        ).add_to(m)
     m.add_child(_NewsPicker({"lat": "id_lat", "lon": "id_lon"}))
     return render(
         request,
@@ -300,7 +318,7 @@ def _form_page(request, *, post=None, values=None, errors=None, status=200):
             "row": news_row(post, viewer=policy.viewer_for(request.user)) if post else None,
             "values": values,
             "errors": errors or {},
-            "areas": svc.area_choices(request.user),
+            "areas": areas,
             "map": mapkit.map_parts(m),
             "max_photos": svc.NEWS_MAX_PHOTOS,
         },

@@ -24,6 +24,7 @@ from layers.models import (
     Role,
 )
 from layers.selectors.duplicates import duplicates_for_case
+from layers.selectors.search import case_search, search_request_from_params
 from layers.services import imports
 from layers.services.imports import (
     import_map,
@@ -308,13 +309,18 @@ def test_a_reimport_updates_the_cases_it_made(officer):
     run_import(officer, xlsx_bytes(GOOD), "v1.xlsx")
     case = Complaint.objects.get(source_reference="R-004")
     changed = [list(r) for r in GOOD]
-    changed[3][7] = "เอกสารสิทธิ์ แก้ไขแล้ว"
+    changed[3][7] = "เอกสารสิทธิ์ แก้ไขแล้ว zqxwv"
     changed[3][8] = "ต.ดงมอน"
+    words = search_request_from_params({"q": "zqxwv"})
+    assert case_search(officer=officer, req=words).count == 0
     batch = run_import(officer, xlsx_bytes(changed), "v2.xlsx")
+    # The updated words are searchable at once (the import refreshes the case's search row).
+    found = case_search(officer=officer, req=words)
+    assert [c.pk for c in found.rows] == [case.pk]
     assert (batch.created, batch.updated) == (0, len(GOOD))
     assert Complaint.objects.count() == len(GOOD)
     again = Complaint.objects.get(pk=case.pk)
-    assert again.description == "เอกสารสิทธิ์ แก้ไขแล้ว" and again.subdistrict_id == "490112"
+    assert again.description == "เอกสารสิทธิ์ แก้ไขแล้ว zqxwv" and again.subdistrict_id == "490112"
     assert again.version == case.version + 1 and again.tracking_no == case.tracking_no
     assert again.history.filter(kind=HistoryKind.EDITED).count() == 1
 

@@ -638,6 +638,9 @@ class CaseActionInput(StrictSerializer):
     reason = TextField()
     text = TextField()
     agency = TextField()
+    public_note = TextField(
+        help_text="Closing only: what the complainant reads on the public tracking page."
+    )
     team = WholeNumberField(required=False, message=_("A team is given by its number."))
     target = ExactChoiceField(choices=ForwardTarget.values, required=False)
     result = ExactChoiceField(choices=CloseResult.values, required=False)

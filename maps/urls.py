@@ -9,11 +9,19 @@ from maps.views import exports as export_views
 from maps.views import heatmap as heatmap_views
 from maps.views import intake as intake_views
 from maps.views import province_map as province_map_views
+from maps.views import public as public_views
 from maps.views import statistics as statistics_views
 from maps.views import team as team_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The citizen's side (issue 11): file online, follow with number + PIN.
+    path("file/", public_views.file_new, name="public_file"),
+    path("file/done/", public_views.file_done, name="public_file_done"),
+    path("track/", public_views.track, name="public_track"),
+    path("track/case/", public_views.track_case, name="public_track_case"),
+    path("track/case/add/", public_views.track_add, name="public_track_add"),
+    path("track/leave/", public_views.track_leave, name="public_track_leave"),
     path("exports/", export_views.export_page, name="exports"),
     path("exports/<int:pk>/download/", export_views.export_download, name="export_download"),
     path("maps/province/<str:code>/", province_map_views.province_map, name="province_map"),

@@ -26,6 +26,7 @@ from layers.models.officers import (
     Role,
     RoleAssignment,
 )
+from layers.models.public import PublicAttempt, PublicAttemptKind
 from layers.models.statistics import (
     COUNTRY_CODE,
     AreaLevel,
@@ -75,6 +76,8 @@ __all__ = [
     "PartnerSubmission",
     "PasswordResetAttempt",
     "PermissionLevel",
+    "PublicAttempt",
+    "PublicAttemptKind",
     "RegistrationRequest",
     "Role",
     "RoleAssignment",

@@ -18,6 +18,8 @@ class HistoryKind(models.TextChoices):
     REOPENED = "reopened", _("reopened")
     NOTE = "note", _("progress note")
     EDITED = "edited", _("details edited")
+    # The complainant added information or a photo from the tracking page (issue 11).
+    COMPLAINANT = "complainant", _("information from the complainant")
 
 
 class ComplaintHistory(models.Model):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from layers.models import (
 from layers.policy import require_record
 from layers.rules import due_at_for
 from layers.services.routing import complaint_route_on_intake
+from layers.services.tracking import pin_issue
 from layers.services.webhooks import case_event_record
 from layers.thaidate import be_year
 from layers.thaitext import normalize_text
@@ -156,6 +158,7 @@ def complaint_create(
     complainant_citizen_id: str = "",
     complainant_phone: str = "",
     complainant_address: str = "",
+    complainant_email: str = "",
     accused_name: str = "",
     accused_detail: str = "",
     title: str = "",
@@ -186,6 +189,7 @@ def complaint_create(
         ("subcategory_text", subcategory_text, None),
         ("complainant_phone", complainant_phone, None),
         ("complainant_address", complainant_address, None),
+        ("complainant_email", complainant_email, None),
         ("accused_name", accused_name, None),
         ("accused_detail", accused_detail, None),
         ("title", title, None),
@@ -223,6 +227,12 @@ def complaint_create(
             validate_thai_phone(complainant_phone)
         except ValidationError as exc:
             errors["complainant_phone"] = exc.messages[0]
+
+    if texts["complainant_email"] and "complainant_email" not in errors:
+        try:
+            validate_email(texts["complainant_email"])
+        except ValidationError:
+            errors["complainant_email"] = _("Enter a valid e-mail address.")
 
     match = None
     if not isinstance(location, Point):
@@ -265,6 +275,7 @@ def complaint_create(
         complainant_citizen_id=complainant_citizen_id,
         complainant_phone=complainant_phone,
         complainant_address=texts["complainant_address"],
+        complainant_email=texts["complainant_email"],
         accused_name=texts["accused_name"],
         accused_detail=texts["accused_detail"],
         # Keyed hashes of the ID and phone, normalised names (layers/identity.py): what the
@@ -293,6 +304,9 @@ def complaint_create(
         at=now,
     )
     case_event_record(complaint=complaint, kind=HistoryKind.CREATED, to_status=Status.RECEIVED)
+    # The complainant's PIN (issue 11): left on ``complaint.pin`` for the screen that recorded
+    # the case, sent by SMS / e-mail when they left a contact; only its hash is stored.
+    pin_issue(complaint)
     logger.info("complaint %s received in %s", complaint.tracking_no, complaint.subdistrict_id)
     if route:
         complaint_route_on_intake(complaint=complaint, actor=created_by)

@@ -25,7 +25,7 @@ from layers.models import (
 from layers.services.pin_senders import MemorySmsSender
 from layers.services.tracking import pin_digest
 from tests.case_fixtures import put_in_state
-from tests.factories import Role, make_complaint, make_officer, make_team, new_citizen_id
+from tests.factories import Role, make_complaint, make_officer, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -230,7 +230,6 @@ def test_tracking_shows_the_case_without_people_or_typed_text():
     assert response.status_code == 302 and response["Location"] == "/track/case/"
     body = client.get("/track/case/").content.decode()
     assert case.tracking_no in body
-    assert "ไม่มี" not in body or True  # the page is Thai
     for secret in ("SECRET-NAME-END", "SECRET-DESC-END", "SECRET-PLACE-END", "0812345678"):
         assert secret not in body
     assert case.complainant_citizen_id not in body
@@ -330,7 +329,6 @@ def test_the_point_lookup_is_public_and_throttled(settings):
     client.force_login(officer)
     for _n in range(5):
         assert client.get(url, REMOTE_ADDR="10.9.9.9").status_code == 200
-    assert new_citizen_id()  # factories stay importable
 
 
 def test_the_public_part_of_the_closing_notes_reaches_the_tracking_page():

@@ -441,6 +441,9 @@ PUBLIC_FILING_WINDOW_HOURS = env_int("PUBLIC_FILING_WINDOW_HOURS", 24)
 # Wrong tracking PINs for one tracking number before it is locked, and for how long.
 TRACKING_PIN_FAILURE_LIMIT = env_int("TRACKING_PIN_FAILURE_LIMIT", 10)
 TRACKING_PIN_LOCK_MINUTES = env_int("TRACKING_PIN_LOCK_MINUTES", 60)
+# Wrong number/PIN pairs from one client address within the same window, whatever the
+# numbers (someone walking through many numbers); the next try from there is refused.
+TRACKING_FAILURES_PER_ADDRESS = env_int("TRACKING_FAILURES_PER_ADDRESS", 50)
 # Point look-ups and area searches by the public (the filing page), per address per minute.
 PUBLIC_LOOKUP_PER_MINUTE = env_int("PUBLIC_LOOKUP_PER_MINUTE", 60)
 # How the tracking PIN reaches a complainant who left a phone number: a class with

@@ -7,6 +7,8 @@ class PublicAttemptKind(models.TextChoices):
     FILING_ADDRESS = "filing_address"
     FILING_PHONE = "filing_phone"
     PIN_FAILURE = "pin_failure"
+    # Wrong number/PIN pairs from one client address, whatever the numbers.
+    TRACK_ADDRESS = "track_address"
 
 
 class PublicAttempt(models.Model):

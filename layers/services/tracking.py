@@ -286,17 +286,33 @@ def _wrong() -> NotFound:
     )
 
 
-def tracking_open(*, tracking_no, pin, now=None) -> Complaint:
+def tracking_open(*, tracking_no, pin, address: str | None = None, now=None) -> Complaint:
     """The case whose number and PIN were typed, or ``NotFound`` (the same for an unknown
     number and a wrong PIN), or ``Throttled`` once the number as typed has
-    ``TRACKING_PIN_FAILURE_LIMIT`` failures within ``TRACKING_PIN_LOCK_MINUTES``."""
+    ``TRACKING_PIN_FAILURE_LIMIT`` failures within ``TRACKING_PIN_LOCK_MINUTES``, or the client
+    ``address`` has ``TRACKING_FAILURES_PER_ADDRESS`` failures, whatever the numbers."""
     now = now or timezone.now()
+    address_key = keyed_hash("tracking-address", address) if address else ""
     number = tracking_normalize(tracking_no)
     digits = pin_normalize(pin)
     key = keyed_hash("tracking-number", number or "-")
     window = timedelta(minutes=settings.TRACKING_PIN_LOCK_MINUTES)
     since = now - window
     kind = PublicAttemptKind.PIN_FAILURE
+    by_address = PublicAttemptKind.TRACK_ADDRESS
+    if (
+        address_key
+        and _count(by_address, address_key, since=since) >= settings.TRACKING_FAILURES_PER_ADDRESS
+    ):
+        wait = _wait_seconds(_oldest(by_address, address_key, since=since), window, now)
+        raise Throttled(
+            _(
+                "Too many wrong tracking numbers or PINs from your connection. Try again in "
+                "about %(minutes)d minutes."
+            )
+            % {"minutes": max(1, math.ceil(wait / 60))},
+            wait_seconds=wait,
+        )
     if _count(kind, key, since=since) >= settings.TRACKING_PIN_FAILURE_LIMIT:
         wait = _wait_seconds(_oldest(kind, key, since=since), window, now)
         raise Throttled(
@@ -312,6 +328,8 @@ def tracking_open(*, tracking_no, pin, now=None) -> Complaint:
     # Compared in constant time, and a digest computed for unknown numbers too.
     if not (digits and constant_time_compare(pin_digest(number, digits), expected)):
         PublicAttempt.objects.create(kind=kind, key=key, at=now)
+        if address_key:
+            PublicAttempt.objects.create(kind=by_address, key=address_key, at=now)
         raise _wrong()
     return case
 

@@ -99,7 +99,9 @@ def track(request):
         if form.is_valid():
             try:
                 case = tracking_open(
-                    tracking_no=form.cleaned_data["tracking_no"], pin=form.cleaned_data["pin"]
+                    tracking_no=form.cleaned_data["tracking_no"],
+                    pin=form.cleaned_data["pin"],
+                    address=client_address(request),
                 )
             except (NotFound, Throttled) as exc:
                 error = exc.message

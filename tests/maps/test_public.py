@@ -349,3 +349,21 @@ def test_the_public_part_of_the_closing_notes_reaches_the_tracking_page():
     body = client.get("/track/case/").content.decode()
     assert "PUBLIC-CLOSE-END" in body and 'id="close-note-public"' in body
     assert "INTERNAL-CLOSE-END" not in body
+
+
+def test_wrong_tries_from_one_address_are_capped_whatever_the_numbers(settings):
+    settings.TRACKING_FAILURES_PER_ADDRESS = 3
+    case, pin = case_with_pin()
+    for n in range(3):  # three different numbers, one wrong try each: no number is locked
+        response = Client().post(
+            "/track/", {"tracking_no": f"2400-000000{n}", "pin": "11111111"}, REMOTE_ADDR="10.7.7.7"
+        )
+        assert response.status_code == 404
+    refused = Client().post(
+        "/track/", {"tracking_no": case.tracking_no, "pin": pin}, REMOTE_ADDR="10.7.7.7"
+    )
+    assert refused.status_code == 429
+    elsewhere = Client().post(
+        "/track/", {"tracking_no": case.tracking_no, "pin": pin}, REMOTE_ADDR="10.7.7.8"
+    )
+    assert elsewhere.status_code == 302

@@ -41,9 +41,34 @@ from boundaries.selectors import (
     tolerance_for_zoom,
 )
 from layers import policy
-from layers.errors import Forbidden, InvalidInput, NotFound
+from layers.errors import InvalidInput, NotFound
+from layers.lockout import client_address
 from layers.selectors.filters import PAGING_PARAMS, case_filter_from_params
-from layers.selectors.scope import jurisdiction_for
+
+
+def public_or_officer(user) -> policy.Viewer:
+    """An officer's own viewer, or the public's (a visitor, an account without a role)."""
+    viewer = policy.viewer_for(user)
+    return viewer if viewer.classes else policy.PUBLIC_VIEWER
+
+
+class PublicGeographyThrottle(SimpleRateThrottle):
+    """Point look-ups and area searches by visitors: ``PUBLIC_LOOKUP_PER_MINUTE`` per client
+    address (Django's cache); officers with a role are not counted here (the area search
+    has its own per-officer throttle). Over it, a 429 with ``wait_seconds``."""
+
+    scope = "public_geography"
+
+    def get_rate(self):
+        return f"{settings.PUBLIC_LOOKUP_PER_MINUTE}/min"
+
+    def get_cache_key(self, request, view):
+        if policy.viewer_for(request.user).classes:
+            return None
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": f"{type(view).__name__}:{client_address(request._request)}",
+        }
 
 
 class LookupInput(StrictSerializer):
@@ -77,10 +102,13 @@ class BoundaryLookupView(APIView):
     Missing, non-numeric or out-of-range coordinates → 400 naming the parameter. A point
     outside Thailand → 200 with ``inside: false`` and a message: it is an answer, not an error.
 
-    Boundaries are public geography and intake may pin a case anywhere in the country (it is
-    routed to the district that holds the point), so any officer with a role may look up any
-    point; an account without a role has no business here.
+    Boundaries are public geography: anyone may look a point up (the public filing page
+    does, issue 11), officers and the public alike. Throttled per officer, and per client
+    address for everyone else (``PublicGeographyThrottle``).
     """
+
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicGeographyThrottle]
 
     @extend_schema(
         summary="The sub-district, district and province holding a point",
@@ -88,8 +116,6 @@ class BoundaryLookupView(APIView):
         responses={200: AreaDoc},
     )
     def get(self, request):
-        if jurisdiction_for(request.user).is_empty:
-            raise Forbidden(_("Your account has no role: ask your administrator."))
         params = LookupInput(data=request.query_params.dict(), context={"request": request})
         params.is_valid(raise_exception=True)
         match = area_for_point(
@@ -100,7 +126,7 @@ class BoundaryLookupView(APIView):
             body["message"] = _(
                 "This point is outside Thailand's sub-district boundaries (at sea or abroad)."
             )
-        return Response(policy.shape(policy.viewer_for(request.user), "area", body))
+        return Response(policy.shape(public_or_officer(request.user), "area", body))
 
 
 # --- Boundaries per level: public GeoJSON (django-rest-framework-gis) -------------------------
@@ -325,6 +351,8 @@ class AreaSearchThrottle(SimpleRateThrottle):
         return f"{settings.BOUNDARY_SEARCH_PER_MINUTE}/min"
 
     def get_cache_key(self, request, view):
+        if not policy.viewer_for(request.user).classes:
+            return None  # visitors: PublicGeographyThrottle, by address
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
 
@@ -361,20 +389,15 @@ class BoundarySearchView(APIView):
     spelling), best first, each with the names of the areas that hold it, its bounding box
     and a point inside it, for a map to zoom to.
 
-    Public geography, but for officers for now (any role, like the point look-up; the public
-    filing page will open it); throttled per officer (``AreaSearchThrottle``). Unknown
+    Public geography, open to anyone like the point look-up (the public filing page searches
+    with it); throttled per officer (``AreaSearchThrottle``) and per client address for
+    visitors (``PublicGeographyThrottle``). Unknown
     parameters, a ``q`` of fewer than 2 or more than 100 characters, a ``limit`` over 20 →
     400 naming the parameter.
     """
 
-    throttle_classes = [AreaSearchThrottle]
-
-    def check_permissions(self, request):
-        # Before the throttle (DRF checks permissions first): an outsider is refused, not
-        # counted.
-        super().check_permissions(request)
-        if jurisdiction_for(request.user).is_empty:
-            raise Forbidden(_("Your account has no role: ask your administrator."))
+    permission_classes = [AllowAny]
+    throttle_classes = [AreaSearchThrottle, PublicGeographyThrottle]
 
     @extend_schema(
         summary="Areas by Thai or English name (tolerant of spelling)",
@@ -391,7 +414,7 @@ class BoundarySearchView(APIView):
             limit=data.get("limit", 10),
             levels=(level,) if level else LEVELS,
         )
-        viewer = policy.viewer_for(request.user)
+        viewer = public_or_officer(request.user)
         body = policy.shape(
             viewer,
             "areasearch",

@@ -773,6 +773,9 @@ class CaseActionInput(StrictSerializer):
     agency = TextField()
     original = TextField(help_text="mark_duplicate: the tracking number of the original case.")
     candidate = TextField(help_text="dismiss_duplicate: the suggested case that is not one.")
+    public_note = TextField(
+        help_text="Closing only: what the complainant reads on the public tracking page."
+    )
     team = WholeNumberField(required=False, message=_("A team is given by its number."))
     target = ExactChoiceField(choices=ForwardTarget.values, required=False)
     result = ExactChoiceField(choices=CloseResult.values, required=False)

@@ -462,3 +462,30 @@ if env_str("GEOS_LIBRARY_PATH"):
 # Debian 12 ships GDAL 3.6; the only spatial files we open are the boundary data from a path
 # the operator chose (BOUNDARIES_DATA_DIR), never user uploads, so the advisory does not apply.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# --- The citizen's side (issue 11): online filing, tracking ------------------------------------
+# Complaints filed online from one address, and with one phone number, within the window; the
+# next one is refused with a Thai message (a district office or a school may share an address).
+PUBLIC_FILING_PER_ADDRESS = env_int("PUBLIC_FILING_PER_ADDRESS", 20)
+PUBLIC_FILING_PER_PHONE = env_int("PUBLIC_FILING_PER_PHONE", 5)
+PUBLIC_FILING_WINDOW_HOURS = env_int("PUBLIC_FILING_WINDOW_HOURS", 24)
+# Wrong tracking PINs for one tracking number before it is locked, and for how long.
+TRACKING_PIN_FAILURE_LIMIT = env_int("TRACKING_PIN_FAILURE_LIMIT", 10)
+TRACKING_PIN_LOCK_MINUTES = env_int("TRACKING_PIN_LOCK_MINUTES", 60)
+# Wrong number/PIN pairs from one client address within the same window, whatever the
+# numbers (someone walking through many numbers); the next try from there is refused.
+TRACKING_FAILURES_PER_ADDRESS = env_int("TRACKING_FAILURES_PER_ADDRESS", 50)
+# Point look-ups and area searches by the public (the filing page), per address per minute.
+PUBLIC_LOOKUP_PER_MINUTE = env_int("PUBLIC_LOOKUP_PER_MINUTE", 60)
+# How the tracking PIN reaches a complainant who left a phone number: a class with
+# ``send(*, phone, message)`` (layers/services/pin_senders.py). The default tells nobody (no
+# SMS gateway configured); development prints to the console; the tests keep an outbox.
+TRACKING_SMS_SENDER = env_str(
+    "TRACKING_SMS_SENDER",
+    "layers.services.pin_senders.ConsoleSmsSender"
+    if DEVELOPMENT
+    else "layers.services.pin_senders.NoSmsSender",
+)
+# How long complaints and the complainant's data are kept (said on the filing form's consent,
+# under the PDPA: purpose and retention).
+PUBLIC_RETENTION_YEARS = env_int("PUBLIC_RETENTION_YEARS", 10)

@@ -34,6 +34,7 @@ TEXT_LIMITS: dict[str, int] = {
     "complainant_name": 200,
     "complainant_phone": 20,
     "complainant_address": 300,
+    "complainant_email": 254,
     "accused_name": 200,
     "accused_detail": 300,
     # the workflow (notes, reasons, closing notes, the agency a case goes to)
@@ -41,6 +42,8 @@ TEXT_LIMITS: dict[str, int] = {
     "text": 5_000,
     "reason": 5_000,
     "agency": 200,
+    # the closing note for the complainant (shown on the public tracking page)
+    "public_note": 2_000,
 }
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")

@@ -154,12 +154,16 @@ FIELD_CLASSES: dict[str, str] = {
     "case.description": FREE_TEXT,
     "case.location_note": FREE_TEXT,
     "case.close_note": FREE_TEXT,
+    # Typed by an officer, but *for* the public tracking page: still a person's typing, so
+    # free text on officers' pages; the tracking page shows it as ``track.close_note_public``.
+    "case.close_note_public": FREE_TEXT,
     # Officers type the agency's name, and often the name of the person there.
     "case.forwarded_agency": FREE_TEXT,
     "case.complainant_name": PERSONAL,
     "case.complainant_citizen_id": PERSONAL,
     "case.complainant_phone": PERSONAL,
     "case.complainant_address": PERSONAL,
+    "case.complainant_email": PERSONAL,
     "case.accused_name": PERSONAL,
     "case.accused_detail": PERSONAL,
     # Imported without coordinates: placed at its sub-district's point (issue 12).
@@ -830,6 +834,42 @@ FIELD_CLASSES: dict[str, str] = {
             "metadata",
         )
     },
+    # --- the public tracking page (issue 11), shaped as PUBLIC_VIEWER: a case as its
+    # complainant sees it with the number and the PIN — status words, dates, areas, the unit
+    # in charge, and nothing a person typed (no description, note, agency name or person) ---
+    **{
+        f"track.{key}": PUBLIC
+        for key in (
+            "tracking_no",
+            "status",
+            "status_label",
+            "is_open",
+            "category_name",
+            "subcategory_name",
+            "subdistrict_name",
+            "district_name",
+            "province_name",
+            "received_at",
+            "closed_at",
+            "unit",
+            "close_result_label",
+            "timeline",
+        )
+    },
+    # The words of an "Other" sub-category and the case's own texts stay off the page.
+    "track.subcategory_text": FREE_TEXT,
+    "track.description": FREE_TEXT,
+    "track.close_note": FREE_TEXT,
+    # The public part of the closing notes: what the closing officer wrote for the complainant.
+    "track.close_note_public": PUBLIC,
+    "track.complainant_name": PERSONAL,
+    # A row of its public timeline: when, what (status words), the unit in charge.
+    "timeline.at": PUBLIC,
+    "timeline.event": PUBLIC,
+    "timeline.status_label": PUBLIC,
+    "timeline.unit": PUBLIC,
+    # What the complainant added there (their own words: shown to officers, not back here).
+    "timeline.note": FREE_TEXT,
 }
 
 # History values hold different things by kind of row. Those listed are codes or the names of

@@ -20,6 +20,7 @@ from procrastinate.contrib.django import app
 from layers.services.exports import export_job_run, exports_remove_expired
 from layers.services.mail import MailTemporaryError, mail_deliver_now
 from layers.services.reports import month_end_run, month_report_job
+from layers.services.tracking import attempts_remove_old, pin_deliver_now
 from layers.services.webhooks import WebhookNotDelivered, webhook_deliver_now
 
 MAIL_RETRY = RetryStrategy(
@@ -79,6 +80,17 @@ async def jobs_remove_old(context: JobContext, timestamp: int) -> None:
     await manager.delete_old_jobs(nb_hours=settings.JOBS_KEEP_FAILED_DAYS * 24, include_failed=True)
     # Expired export files and old cached tiles (downloads already refuse an expired export).
     await sync_to_async(exports_remove_expired, thread_sensitive=True)()
+    # Counted public attempts (filing and PIN throttles) older than every window.
+    await sync_to_async(attempts_remove_old, thread_sensitive=True)()
+
+
+@app.task(name="layers.pin_deliver", queue="pins", retry=MAIL_RETRY)
+async def pin_deliver(*, complaint: int, message: str) -> dict:
+    """A complainant's tracking PIN by SMS and e-mail, queued by
+    ``layers.services.tracking.pin_send`` (the message sealed in the job row)."""
+    return await sync_to_async(pin_deliver_now, thread_sensitive=True)(
+        complaint=complaint, message=message
+    )
 
 
 @app.task(name="layers.export_run", queue="exports")

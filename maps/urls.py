@@ -15,6 +15,7 @@ from maps.views import intake as intake_views
 from maps.views import news as news_views
 from maps.views import opendata as opendata_views
 from maps.views import province_map as province_map_views
+from maps.views import public as public_views
 from maps.views import search as search_views
 from maps.views import statistics as statistics_views
 from maps.views import team as team_views
@@ -38,6 +39,13 @@ urlpatterns = [
         ac_views.tip_evidence,
         name="anticorruption_tip_file",
     ),
+    # The citizen's side (issue 11): file online, follow with number + PIN.
+    path("file/", public_views.file_new, name="public_file"),
+    path("file/done/", public_views.file_done, name="public_file_done"),
+    path("track/", public_views.track, name="public_track"),
+    path("track/case/", public_views.track_case, name="public_track_case"),
+    path("track/case/add/", public_views.track_add, name="public_track_add"),
+    path("track/leave/", public_views.track_leave, name="public_track_leave"),
     path("exports/", export_views.export_page, name="exports"),
     # Open data (ITA, issue 11): the page, its Frictionless descriptor and the files.
     path("open-data/", opendata_views.open_data, name="open_data"),

@@ -32,6 +32,8 @@ settings.DASHBOARD_FIGURES_CACHE_SECONDS = 0
 settings.MAP_TILE_URL = ""
 settings.MAP_TILE_ATTRIBUTION = ""
 settings.MAP_TILE_MBTILES = ""
+# Tracking PINs sent by SMS are kept in a list, never printed (layers/services/pin_senders.py).
+settings.TRACKING_SMS_SENDER = "layers.services.pin_senders.MemorySmsSender"
 
 
 def load_test_boundaries():

@@ -882,3 +882,53 @@ def test_every_class_is_used_and_every_role_has_its_classes():
     assert set(policy.FIELD_CLASSES.values()) <= set(policy.CLASSES)
     assert set(policy.ROLE_CLASSES) == set(Role.values)
     assert re.fullmatch(r"[a-z_]+", policy.PUBLIC)
+
+
+# --- The public tracking page (issue 11) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["busy", "other", "at_agency"])
+def test_the_tracking_page_shows_only_public_fields_and_no_marker(world, key):
+    """The case as its complainant sees it with the number and the PIN (the public viewer):
+    every ``data-field`` classified and of the PUBLIC class, and no personal data, free text
+    (notes, reasons, the agency's name, the words of "Other") or file name anywhere."""
+    from layers.services.tracking import pin_digest
+
+    case = world.cases[key]
+    Complaint.objects.filter(pk=case.pk).update(pin_hash=pin_digest(case.tracking_no, "13572468"))
+    client = Client()
+    answer = client.post("/track/", {"tracking_no": case.tracking_no, "pin": "13572468"})
+    assert answer.status_code == 302
+    body = body_of(client.get("/track/case/"))
+    parser = FieldParser()
+    parser.feed(body)
+    names = {name for name, _text, _kind in parser.fields}
+    assert {"track.status_label", "track.unit", "timeline.event", "timeline.at"} <= names
+    for name in names:
+        assert policy.field_class(name) == policy.PUBLIC, name
+        assert policy.PUBLIC_VIEWER.sees(name), name
+    for text in (*world.personal_markers, *world.free_markers, *world.file_markers):
+        assert text not in body, f"tracking page of {key} shows {text!r}"
+    assert case.complainant_citizen_id not in body and case.complainant_phone not in body
+    # The timeline is there: one row per history entry, in status words.
+    assert body.count('data-field="timeline.event"') == case.history.count()
+
+
+def test_the_public_viewer_withholds_every_non_public_tracking_field():
+    from layers.selectors.tracking import public_case
+
+    case = make_complaint(
+        category="other",
+        subcategory=None,
+        subcategory_text="OTHER-WORDS-END",
+        description="DESC-END",
+        complainant_name="NAME-END",
+    )
+    shown = public_case(case)
+    assert shown["tracking_no"] == case.tracking_no and shown["status_label"]
+    for withheld in ("subcategory_text", "description", "close_note", "complainant_name"):
+        assert shown[withheld] is None, withheld
+    assert all(row["note"] is None for row in shown["timeline"])
+    # An entitled officer's viewer would see them: the withholding is the policy's, not a gap.
+    officer = policy.Viewer(policy.ENTITLED_CLASSES, "test")
+    assert public_case(case, viewer=officer)["description"] == "DESC-END"

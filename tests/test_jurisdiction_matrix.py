@@ -647,6 +647,8 @@ def _no_personal_data(body, world, case_key, label):
 # --- The URL table ----------------------------------------------------------------------------
 
 CASE, AREA, OWN, PUBLIC, POST_ONLY = "case-bound", "area-bound", "own data", "public", "POST only"
+# The citizen's pages: anyone, a case only with its number and PIN (the public role).
+CITIZEN = "citizen"
 # An object of one officer's own, by id in the path (an export job): only its owner opens it.
 OWN_OBJECT = "own object"
 # News (issue 11): public once published; drafts and the writing pages to the post's centre.
@@ -680,7 +682,6 @@ URL_CLASSES = {
     "api:complaints_geojson": AREA,
     "api:complaints_export": AREA,
     "tile": AREA,
-    "api:boundaries-lookup": AREA,
     "statistics_area": AREA,
     "monthly_report": AREA,
     # Issue 8: suspected duplicates and repeat people of a district or province.
@@ -694,7 +695,6 @@ URL_CLASSES = {
     "api:stats-shapes": AREA,
     "ogc:complaint-items": AREA,
     "open311:requests": AREA,
-    "api:boundaries-search": AREA,
     "api:complaints-grid": AREA,
     "heatmap": AREA,
     "tiles_base": AREA,
@@ -777,6 +777,16 @@ URL_CLASSES = {
     "anticorruption_audit": TIP_BOUND,
     "anticorruption_tip": TIP_BOUND,
     "anticorruption_tip_file": TIP_BOUND,
+    # (f) the citizen's side (issue 11): open to everyone, showing a case only to whoever
+    # typed its number and PIN in this browser session; the public geography behind it.
+    "public_file": CITIZEN,
+    "public_file_done": CITIZEN,
+    "public_track": CITIZEN,
+    "public_track_case": CITIZEN,
+    "public_track_add": CITIZEN,
+    "public_track_leave": CITIZEN,
+    "api:boundaries-lookup": CITIZEN,
+    "api:boundaries-search": CITIZEN,
     # (e) POST-only actions
     "anticorruption_tip_act": POST_ONLY,
     "case_action": POST_ONLY,
@@ -1078,8 +1088,6 @@ AREA_VARIANTS = {
     "open311:requests": ["all", "district=4901", "province=48"],
     # One z=5 tile holds every case (Mukdahan and Nakhon Phanom): the viewer's, filtered.
     "tile": ["complaints", "complaints?province=49", "complaints?status=closed", "provinces"],
-    # A point in 4902 and one in Nakhon Phanom: boundaries are public geography.
-    "api:boundaries-lookup": ["4902", "48"],
     # The intake check at the points of cases in and out of each officer's area.
     "api:cases-duplicates": ["490101", "4902", "48"],
     # Dashboards: the country, both provinces, a district inside and one beside the officers'.
@@ -1093,8 +1101,6 @@ AREA_VARIANTS = {
     # Last month's report of a province (no month is frozen in this world: queued, 202).
     "monthly_report": ["49", "48"],
     "duplicate_review": ["49", "4901", "4902", "48"],
-    # Names are public geography: any officer with a role may search them.
-    "api:boundaries-search": ["q=มุกดาหาร", "q=Nakhon Phanom"],
     # Counts on hexagons: everything the officer sees, or one province of it.
     "api:complaints-grid": ["all", "province=49", "province=48"],
     # No area: the officer's own province (the national grid for the country level).
@@ -1118,9 +1124,6 @@ def _area_request(name: str, variant: str) -> str:
         return f"{reverse(name)}?{urlencode({**page_size, **AREA_FILTERS[variant]})}"
     if name == "province_map":
         return reverse(name, args=[variant])
-    if name == "api:boundaries-lookup":
-        point = _subdistrict(variant).geom.point_on_surface
-        return f"{reverse(name)}?lat={point.y}&lon={point.x}"
     if name == "api:cases-duplicates":
         point = _subdistrict(variant).geom.point_on_surface
         return f"{reverse(name)}?lat={point.y}&lon={point.x}&category=land"
@@ -1353,14 +1356,6 @@ def test_area_bound(world, who_key, name, variant):
         shows_exactly(expected, tile_numbers(world, response.content))
         for key in CASE_KEYS:
             assert description(key) not in body and complainant(key) not in body, label
-    elif name == "api:boundaries-lookup":
-        assert response.status_code == 200, (label, response.status_code)
-        assert response.json()["subdistrict_code"] == _subdistrict(variant).code, label
-        assert not numbers_in(world, body), label
-    elif name == "api:boundaries-search":
-        assert response.status_code == 200, (label, response.status_code)
-        assert response.json()["results"][0]["code"] == ("49" if "มุก" in variant else "48")
-        assert not numbers_in(world, body), label
     elif name == "api:complaints-grid":
         where = "" if variant == "all" else variant.split("=")[1]
         if where and not covers_province(who, where):
@@ -1662,6 +1657,12 @@ def test_own_data(world, who_key, name):
     label = f"{who_key} GET {name}"
     response = client_for(world, who).get(reverse(name))
     body = body_of(response)
+    if who.anonymous and name == "home":
+        # The public home (issue 11): filing, tracking and the officers' login; no case.
+        assert response.status_code == 200, (label, response.status_code)
+        assert reverse("public_file") in body and reverse("login") in body, label
+        assert not numbers_in(world, body), label
+        return
     if who.anonymous:
         assert_login_required(response, api=own.api, label=label)
         assert not numbers_in(world, body), label
@@ -2250,6 +2251,7 @@ def test_every_classified_url_is_exercised():
         OWN_OBJECT: set(OWN_OBJECTS),
         NEWS: set(NEWS_URLS),
         TIP_BOUND: {*TIP_GETS, "anticorruption_tips", "anticorruption_audit"},
+        CITIZEN: set(CITIZEN_GETS),
     }
     for kind, names in drivers.items():
         classified = {n for n, c in URL_CLASSES.items() if c == kind}
@@ -2260,3 +2262,99 @@ def test_every_classified_url_is_exercised():
     assert "lockout_unlock" in URL_CLASSES  # driven by test_unlocking_by_area
     # Driven by test_api_tokens_touch_only_own_rows.
     assert {"api_token_create", "api_token_revoke"} <= set(URL_CLASSES)
+
+
+# --- (f) the citizen's side and the public role (issue 11) --------------------------------------
+
+PIN = "24681357"
+
+
+def _lookup_url(code: str) -> str:
+    point = _subdistrict(code).geom.point_on_surface
+    return f"{reverse('api:boundaries-lookup')}?lat={point.y}&lon={point.x}"
+
+
+# name -> (url, expected status for everyone, what the body must hold)
+CITIZEN_GETS = {
+    "public_file": lambda: (reverse("public_file"), 200),
+    # Nothing filed in this session: back to the tracking form, no receipt.
+    "public_file_done": lambda: (reverse("public_file_done"), 302),
+    "public_track": lambda: (reverse("public_track"), 200),
+    # No number + PIN typed in this session: officers too are sent to the form.
+    "public_track_case": lambda: (reverse("public_track_case"), 302),
+    "public_track_add": lambda: (reverse("public_track_add"), 405),
+    "public_track_leave": lambda: (reverse("public_track_leave"), 405),
+    "api:boundaries-lookup": lambda: (_lookup_url("4902"), 200),
+    "api:boundaries-search": lambda: (f"{reverse('api:boundaries-search')}?q=Nakhon Phanom", 200),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CITIZEN_GETS))
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_citizen_pages_are_open_to_all_and_show_no_case(world, who_key, name):
+    who = WHO[who_key]
+    url, status = CITIZEN_GETS[name]()
+    response = client_for(world, who).get(url)
+    label = f"{who_key} GET {name}"
+    assert response.status_code == status, (label, response.status_code)
+    body = body_of(response)
+    assert not numbers_in(world, body), label
+    if status == 302:
+        assert response["Location"] == reverse("public_track"), label
+    if name == "api:boundaries-lookup":
+        assert response.json()["subdistrict_code"] == _subdistrict("4902").code, label
+    if name == "api:boundaries-search":
+        assert response.json()["results"][0]["code"] == "48", label
+
+
+def _with_pin(world: World, case_key: str) -> Complaint:
+    from layers.services.tracking import pin_digest
+
+    case = world.cases[case_key]
+    Complaint.objects.filter(pk=case.pk).update(pin_hash=pin_digest(case.tracking_no, PIN))
+    return case
+
+
+@pytest.mark.parametrize("case_key", CASE_KEYS)
+def test_the_public_role_sees_only_the_case_of_its_number_and_pin(world, case_key):
+    """The public role: whoever typed a case's number and PIN sees that case (its public
+    part) and no other; the same PIN with another case's number opens nothing."""
+    case = _with_pin(world, case_key)
+    client = Client()
+    response = client.post(reverse("public_track"), {"tracking_no": case.tracking_no, "pin": PIN})
+    assert response.status_code == 302, case_key
+    body = body_of(client.get(reverse("public_track_case")))
+    assert numbers_in(world, body) == {case_key}, case_key
+    assert description(case_key) not in body and complainant(case_key) not in body
+    _no_personal_data(body, world, case_key, f"public {case_key}")
+    # Another case's number with this PIN: the same refusal as an unknown number.
+    other_key = next(k for k in CASE_KEYS if k != case_key)
+    refused = Client().post(
+        reverse("public_track"),
+        {"tracking_no": world.cases[other_key].tracking_no, "pin": PIN},
+    )
+    assert refused.status_code == 404, case_key
+    # Only the number the person typed comes back (in the form), nothing of either case.
+    refused_body = body_of(refused)
+    assert numbers_in(world, refused_body) <= {other_key}, case_key
+    for key in (case_key, other_key):
+        assert description(key) not in refused_body and complainant(key) not in refused_body
+    assert 'data-field="track.status_label"' not in refused_body, case_key
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_adding_information_needs_the_pin_in_this_session(world, who_key):
+    """No principal, officers included, adds to a case through the public page without its
+    number and PIN; with them, only to that case."""
+    from layers.models import ComplaintHistory, HistoryKind
+
+    who = WHO[who_key]
+    client = client_for(world, who)
+    response = client.post(reverse("public_track_add"), {"text": f"ADD-{who_key}"})
+    assert response.status_code == 302 and response["Location"] == reverse("public_track")
+    assert not ComplaintHistory.objects.filter(kind=HistoryKind.COMPLAINANT).exists()
+    case = _with_pin(world, "t1_assigned")
+    client.post(reverse("public_track"), {"tracking_no": case.tracking_no, "pin": PIN})
+    assert client.post(reverse("public_track_add"), {"text": f"ADD-{who_key}"}).status_code == 302
+    rows = ComplaintHistory.objects.filter(kind=HistoryKind.COMPLAINANT)
+    assert list(rows.values_list("complaint_id", flat=True)) == [case.pk], who_key

@@ -48,6 +48,7 @@ from layers.models.officers import (
     Role,
     RoleAssignment,
 )
+from layers.models.public import PublicAttempt, PublicAttemptKind
 from layers.models.search import CaseSearch
 from layers.models.statistics import (
     COUNTRY_CODE,
@@ -119,6 +120,8 @@ __all__ = [
     "PartnerSubmission",
     "PasswordResetAttempt",
     "PermissionLevel",
+    "PublicAttempt",
+    "PublicAttemptKind",
     "RegistrationRequest",
     "Role",
     "RoleAssignment",

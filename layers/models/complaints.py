@@ -169,6 +169,10 @@ class Complaint(models.Model):
         _("complainant phone"), max_length=20, blank=True, validators=[validate_thai_phone]
     )
     complainant_address = models.CharField(_("complainant address"), max_length=300, blank=True)
+    # Left on the public filing form (issue 11): where the tracking PIN is sent.
+    complainant_email = models.EmailField(
+        _("complainant e-mail"), max_length=254, blank=True, db_default=""
+    )
     accused_name = models.CharField(_("accused party"), max_length=200, blank=True)
     accused_detail = models.CharField(_("accused party details"), max_length=300, blank=True)
     # Comparison columns (issue 8, layers/identity.py), written with the values by intake, the
@@ -196,6 +200,11 @@ class Complaint(models.Model):
         _("result"), max_length=24, choices=CloseResult.choices, blank=True
     )
     close_note = models.TextField(_("closing note"), blank=True)
+    # What the complainant reads of the closing on the tracking page (issue 11): written by the
+    # officer for the public, beside the internal closing note.
+    close_note_public = models.TextField(
+        _("closing note for the complainant"), blank=True, db_default=""
+    )
     forwarded_to = models.CharField(
         _("forwarded to"), max_length=16, choices=ForwardTarget.choices, blank=True
     )
@@ -218,6 +227,11 @@ class Complaint(models.Model):
     created_by = models.ForeignKey(
         "layers.Officer", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The complainant's tracking PIN (issue 11), given once and kept only as a keyed hash
+    # (layers.services.tracking.pin_digest); empty for cases recorded before PINs existed.
+    # A database default too: bulk writers (the demo data, imports) that name the columns
+    # they know leave it empty, and such a case has no PIN until one is issued.
+    pin_hash = models.CharField(max_length=64, blank=True, editable=False, db_default="")
     # Optimistic concurrency: every update carries the version it saw (HTTP 409 when stale).
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

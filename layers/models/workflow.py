@@ -20,6 +20,8 @@ class HistoryKind(models.TextChoices):
     EDITED = "edited", _("details edited")
     # A suggested duplicate an officer said is another matter (issue 8); to_value: its number.
     DUPLICATE_DISMISSED = "dup_dismissed", _("suggested duplicate dismissed")
+    # The complainant added information or a photo from the tracking page (issue 11).
+    COMPLAINANT = "complainant", _("information from the complainant")
 
 
 class ComplaintHistory(models.Model):

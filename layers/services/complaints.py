@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +36,7 @@ from layers.selectors.duplicates import duplicates_for
 from layers.selectors.scope import complaints_visible_to
 from layers.services.routing import complaint_route_on_intake
 from layers.services.search import case_search_refresh
+from layers.services.tracking import pin_issue
 from layers.services.webhooks import case_event_record
 from layers.services.workflow import (
     attachments_create,
@@ -170,6 +172,7 @@ def complaint_create(
     complainant_citizen_id: str = "",
     complainant_phone: str = "",
     complainant_address: str = "",
+    complainant_email: str = "",
     accused_name: str = "",
     accused_detail: str = "",
     title: str = "",
@@ -204,6 +207,7 @@ def complaint_create(
         ("subcategory_text", subcategory_text, None),
         ("complainant_phone", complainant_phone, None),
         ("complainant_address", complainant_address, None),
+        ("complainant_email", complainant_email, None),
         ("accused_name", accused_name, None),
         ("accused_detail", accused_detail, None),
         ("title", title, None),
@@ -241,6 +245,12 @@ def complaint_create(
             validate_thai_phone(complainant_phone)
         except ValidationError as exc:
             errors["complainant_phone"] = exc.messages[0]
+
+    if texts["complainant_email"] and "complainant_email" not in errors:
+        try:
+            validate_email(texts["complainant_email"])
+        except ValidationError:
+            errors["complainant_email"] = _("Enter a valid e-mail address.")
 
     match = None
     if not isinstance(location, Point):
@@ -285,6 +295,7 @@ def complaint_create(
         complainant_citizen_id=complainant_citizen_id,
         complainant_phone=complainant_phone,
         complainant_address=texts["complainant_address"],
+        complainant_email=texts["complainant_email"],
         accused_name=texts["accused_name"],
         accused_detail=texts["accused_detail"],
         # Keyed hashes of the ID and phone, normalised names (layers/identity.py): what the
@@ -315,6 +326,9 @@ def complaint_create(
     case_event_record(complaint=complaint, kind=HistoryKind.CREATED, to_status=Status.RECEIVED)
     # Its search words (issue 12), in this same transaction (routing refreshes them again).
     case_search_refresh(complaint_id=complaint.pk)
+    # The complainant's PIN (issue 11): left on ``complaint.pin`` for the screen that recorded
+    # the case, sent by SMS / e-mail when they left a contact; only its hash is stored.
+    pin_issue(complaint)
     logger.info("complaint %s received in %s", complaint.tracking_no, complaint.subdistrict_id)
     if route:
         complaint_route_on_intake(complaint=complaint, actor=created_by)

@@ -433,8 +433,11 @@ def complaint_return(*, complaint, actor, expected_version, reason: str) -> Comp
 
 
 @transaction.atomic
-def complaint_close(*, complaint, actor, expected_version, result: str, note: str) -> Complaint:
-    """Close the case (ยุติเรื่อง) with a result and a note."""
+def complaint_close(
+    *, complaint, actor, expected_version, result: str, note: str, public_note: str = ""
+) -> Complaint:
+    """Close the case (ยุติเรื่อง) with a result and a note; ``public_note``, optional, is
+    what the complainant reads on the tracking page (issue 11)."""
     current, row, version = _check(
         complaint=complaint, actor=actor, expected_version=expected_version, action=CLOSE
     )
@@ -445,6 +448,7 @@ def complaint_close(*, complaint, actor, expected_version, result: str, note: st
         message=_("Choose the result: %(choices)s.") % {"choices": ", ".join(CloseResult.values)},
     )
     note = _text(note, "note", _("Write a closing note."))
+    public_note = _text(public_note, "public_note", "", required=False)
     now = timezone.now()
     # forwarded_to stays: it records which level closed a forwarded case (and may reopen it).
     return complaint_change_write(
@@ -457,6 +461,7 @@ def complaint_close(*, complaint, actor, expected_version, result: str, note: st
         to_value=result,
         close_result=result,
         close_note=note,
+        close_note_public=public_note,
         closed_at=now,
     )
 
@@ -854,7 +859,7 @@ def complaint_act(*, complaint, actor, action: str, expected_version, data, file
 
     ``data`` is a mapping (a QueryDict or a JSON object). Used by ``api/cases.py`` and the case
     page so that both accept the same fields: ``note``, ``reason``, ``team``, ``target``,
-    ``agency``, ``result``, ``text``, ``visit_lat``, ``visit_lon``, ``visit_accuracy_m``.
+    ``agency``, ``result``, ``public_note``, ``text``, ``visit_lat``, ``visit_lon``, ``visit_accuracy_m``.
     """
     common = dict(complaint=complaint, actor=actor, expected_version=expected_version)
     get = data.get
@@ -872,7 +877,12 @@ def complaint_act(*, complaint, actor, action: str, expected_version, data, file
     if action == RETURN:
         return complaint_return(**common, reason=get("reason", ""))
     if action == CLOSE:
-        return complaint_close(**common, result=get("result", ""), note=get("note", ""))
+        return complaint_close(
+            **common,
+            result=get("result", ""),
+            note=get("note", ""),
+            public_note=get("public_note", ""),
+        )
     if action == REOPEN:
         return complaint_reopen(**common, reason=get("reason", ""))
     if action == MARK_DUPLICATE:

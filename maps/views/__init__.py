@@ -57,8 +57,18 @@ def _officer_provinces(jurisdiction) -> list[dict]:
     ]
 
 
-@login_required
 def home(request):
+    """``/``: the public home for visitors (file, follow, the officers' login); an officer
+    logged in gets their working home, as before."""
+    if not request.user.is_authenticated:
+        from maps.views.public import public_home
+
+        return public_home(request)
+    return officer_home(request)
+
+
+@login_required
+def officer_home(request):
     officer = request.user
     nav = officer_nav(officer)
     if not nav["has_area"]:

@@ -17,6 +17,9 @@ from layers.policy import require_record
 from layers.selectors.intake import category_tree, intake_base_labels, intake_base_map
 from layers.selectors.scope import complaints_visible_to
 from layers.services.routing import intake_outcome
+from layers.services.tracking import pin_format
+
+INTAKE_PIN_KEY = "intake_pin"
 
 
 def _require_recorder(request):
@@ -41,6 +44,11 @@ def intake_new(request):
                 )
             else:
                 messages.add_message(request, level, outcome["text"])
+            # The complainant's PIN, shown once on the receipt (only its hash is kept).
+            request.session[INTAKE_PIN_KEY] = {
+                "tracking_no": complaint.tracking_no,
+                "pin": complaint.pin,
+            }
             return redirect("intake_done", tracking_no=complaint.tracking_no)
         status = 400
     elif request.method == "GET":
@@ -83,8 +91,13 @@ def intake_done(request, tracking_no: str):
         created_by=request.user,
     )
     visible = complaints_visible_to(officer=request.user).filter(pk=complaint.pk).exists()
+    given = request.session.get(INTAKE_PIN_KEY) or {}
+    pin = None
+    if given.get("tracking_no") == complaint.tracking_no:
+        pin = pin_format(request.session.pop(INTAKE_PIN_KEY)["pin"])
     context = {
         "complaint": complaint,
+        "pin": pin,
         "outcome": intake_outcome(complaint=complaint, officer=request.user),
         "case_url": reverse("case_detail", args=[complaint.tracking_no]) if visible else None,
     }

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from boundaries.models import Subdistrict
 from layers.models import Role
-from tests.factories import make_officer
+from tests.factories import MUKDAHAN_CITY, make_officer
 
 pytestmark = pytest.mark.django_db
 
@@ -101,14 +101,16 @@ def test_bad_coordinates_are_a_400_naming_the_parameter(officer_client, params, 
     assert all(body["fields"][name] for name in bad)
 
 
-def test_anonymous_is_refused(client):
-    response = client.get(URL, {"lat": "16.5", "lon": "104.7"})
-    assert response.status_code in (401, 403)
-    assert "subdistrict_code" not in response.json()
+def test_anonymous_visitors_look_points_up_too(client):
+    """Public since issue 11 (the public filing page pins with it): boundaries are public
+    data. Throttled per address: tests/maps/test_public.py."""
+    response = client.get(URL, {"lat": f"{MUKDAHAN_CITY[0]}", "lon": f"{MUKDAHAN_CITY[1]}"})
+    assert response.status_code == 200
+    assert response.json()["subdistrict_code"] == "490101"
 
 
-def test_an_officer_without_a_role_is_refused(client):
+def test_an_officer_without_a_role_gets_the_public_answer(client):
     client.force_login(make_officer())
-    response = client.get(URL, {"lat": "16.5", "lon": "104.7"})
-    assert response.status_code == 403
-    assert "subdistrict_code" not in response.json()
+    response = client.get(URL, {"lat": f"{MUKDAHAN_CITY[0]}", "lon": f"{MUKDAHAN_CITY[1]}"})
+    assert response.status_code == 200
+    assert response.json()["subdistrict_code"] == "490101"

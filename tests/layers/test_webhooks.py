@@ -41,6 +41,8 @@ from tests.factories import make_complaint, make_officer, make_team
 pytestmark = pytest.mark.django_db
 
 ALL_EVENTS = list(CaseEvent.values)
+# Only the webhooks' own jobs: every case also queues its tracking PIN (issue 11, queue "pins").
+WEBHOOK_QUEUE = ["webhooks"]
 
 
 class Receiver:
@@ -125,15 +127,15 @@ def test_a_subscriber_that_is_down_loses_nothing_and_gets_each_event_once(receiv
     assert [d.event for d in written] == [CaseEvent.CREATED, CaseEvent.ASSIGNED]
     assert all(d.status == DeliveryStatus.PENDING for d in written)
 
-    assert run_jobs() == 2  # the subscriber is down
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 2  # the subscriber is down
     for d in deliveries(complaint=case):
         assert d.status == DeliveryStatus.RETRYING and d.attempts == 1
         assert d.last_error == "ConnectionRefusedError" and d.last_status is None
-    assert run_jobs() == 0  # the retries wait for their back-off
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 0  # the retries wait for their back-off
 
     receiver.start()
     retries_due()
-    assert run_jobs() == 2
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 2
     assert all(d.status == DeliveryStatus.DELIVERED for d in deliveries(complaint=case))
     assert [b["event"] for b in receiver.bodies()] == ["case.created", "case.assigned"]
 
@@ -151,7 +153,7 @@ def test_a_subscriber_that_is_down_loses_nothing_and_gets_each_event_once(receiv
 
     # A job that runs again for a delivered one sends nothing: once per delivery id.
     webhook_jobs_queue([d.pk for d in deliveries(complaint=case)])
-    assert run_jobs() == 2
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 2
     assert len(receiver.received) == 2
     assert subscriber.deliveries.count() == 2
 
@@ -180,7 +182,7 @@ def test_the_workflow_events_reach_the_subscriber(receiver, run_jobs):
     act("return", reason="RETURN-MARKER")
     act("close", result="resolved", note="CLOSE-MARKER")
     act("reopen", reason="REOPEN-MARKER")
-    run_jobs()
+    run_jobs(queues=WEBHOOK_QUEUE)
     bodies = receiver.bodies()
     assert [b["event"] for b in bodies] == [
         "case.created",
@@ -204,7 +206,7 @@ def test_every_body_field_is_classified_and_visible_to_the_webhook_viewer(receiv
     receiver.start()
     subscribe(receiver.url)
     make_complaint(created_by=make_officer(Role.DISTRICT_OFFICER, district="4901"))
-    run_jobs()
+    run_jobs(queues=WEBHOOK_QUEUE)
     (body,) = receiver.bodies()
     for key in body:
         cls = policy.field_class(f"webhook.{key}")  # UnclassifiedField names a new one
@@ -228,7 +230,7 @@ def test_a_refused_or_rolled_back_change_tells_nobody(receiver, run_jobs):
         assert subscriber.deliveries.count() == 1
         transaction.set_rollback(True)
     assert subscriber.deliveries.count() == 0
-    assert run_jobs() == 0
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 0
     assert receiver.received == []
 
 
@@ -254,9 +256,9 @@ def test_a_failing_subscriber_is_given_up_after_the_last_retry_and_sent_again(re
     case = make_complaint(created_by=make_officer(Role.DISTRICT_OFFICER, district="4901"))
     tries = WEBHOOK_RETRY.max_attempts + 1
     for _ in range(tries):
-        assert run_jobs() == 1
+        assert run_jobs(queues=WEBHOOK_QUEUE) == 1
         retries_due()
-    assert run_jobs() == 0
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 0
     (row,) = deliveries(complaint=case)
     assert row.status == DeliveryStatus.GIVEN_UP and row.attempts == tries
     assert row.last_status == 503 and row.last_error == "HTTP 503"
@@ -265,7 +267,7 @@ def test_a_failing_subscriber_is_given_up_after_the_last_retry_and_sent_again(re
 
     receiver.status = 204
     assert deliveries_send_again(deliveries=[row]) == 1
-    assert run_jobs() == 1
+    assert run_jobs(queues=WEBHOOK_QUEUE) == 1
     row.refresh_from_db()
     assert row.status == DeliveryStatus.DELIVERED
     assert receiver.received[-1][0][DELIVERY_HEADER] == str(row.pk)
@@ -277,7 +279,7 @@ def test_a_redirect_is_not_followed(receiver, run_jobs):
     receiver.redirect = True
     subscribe(receiver.url, events=["case.created"])
     case = make_complaint(created_by=make_officer(Role.DISTRICT_OFFICER, district="4901"))
-    run_jobs()
+    run_jobs(queues=WEBHOOK_QUEUE)
     (row,) = deliveries(complaint=case)
     assert row.status == DeliveryStatus.RETRYING and row.last_status == 307
     assert len(receiver.received) == 1  # nothing was sent to /elsewhere
@@ -288,7 +290,7 @@ def test_a_subscriber_deactivated_before_delivery_is_given_up(receiver, run_jobs
     subscriber, _ = subscribe(receiver.url, events=["case.created"])
     case = make_complaint(created_by=make_officer(Role.DISTRICT_OFFICER, district="4901"))
     WebhookSubscriber.objects.filter(pk=subscriber.pk).update(is_active=False)
-    run_jobs()
+    run_jobs(queues=WEBHOOK_QUEUE)
     (row,) = deliveries(complaint=case)
     assert row.status == DeliveryStatus.GIVEN_UP and row.last_error == "subscriber inactive"
     assert receiver.received == []
@@ -312,7 +314,7 @@ def test_the_admin_lists_deliveries_and_sends_given_up_ones_again(receiver, run_
     assert response.status_code == 302
     row.refresh_from_db()
     assert row.status == DeliveryStatus.PENDING
-    run_jobs()
+    run_jobs(queues=WEBHOOK_QUEUE)
     row.refresh_from_db()
     assert row.status == DeliveryStatus.DELIVERED
 
@@ -337,7 +339,7 @@ def test_the_admin_registers_a_subscriber_and_shows_its_secret_once(receiver, ru
     subscriber = WebhookSubscriber.objects.get(name="ระบบจังหวัด")
     assert subscriber.events == ["case.created"] and secret not in subscriber.secret_sealed
     make_complaint(created_by=make_officer(Role.DISTRICT_OFFICER, district="4901"))
-    run_jobs()
+    run_jobs(queues=WEBHOOK_QUEUE)
     ((headers, body),) = receiver.received
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     assert headers[SIGNATURE_HEADER] == f"sha256={expected}"

@@ -79,10 +79,13 @@ def db_counts(area: Q) -> dict:
     }
 
 
-def test_anonymous_is_sent_to_login():
+def test_anonymous_gets_the_public_home_with_the_officers_login():
+    """Since issue 11 ``/`` is the public home: filing, tracking, and the officers' login."""
     response = Client().get("/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/accounts/login/"' in html and 'href="/file/"' in html
+    assert 'href="/cases/"' not in html  # no officer's link
 
 
 def test_officer_without_role_is_told_so(fast_hasher, cases):

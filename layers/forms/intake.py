@@ -138,6 +138,10 @@ class IntakeForm(forms.Form):
         ),
     )
 
+    # A scanned letter of the district's inbox that this complaint comes from (issue 12): it
+    # is attached to the new case in the same transaction.
+    document = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
     # Service error keys that are not form fields, and where they are shown.
     _SERVICE_FIELD_MAP = {"location": "lat", "files": "attachments"}
 
@@ -215,6 +219,8 @@ class IntakeForm(forms.Form):
                 stored = attachments_create(
                     complaint=complaint, files=data["attachments"], actor=officer
                 )
+                if data.get("document"):
+                    _attach_inbox_document(data["document"], complaint, officer)
         except BaseException as exc:
             # A database rollback does not remove files: the ones already stored go too.
             for name in stored:
@@ -224,3 +230,20 @@ class IntakeForm(forms.Form):
             self.add_service_errors(exc)
             return None
         return complaint
+
+
+def _attach_inbox_document(document_id: int, complaint, officer) -> None:
+    from layers.errors import InvalidInput, NotFound
+    from layers.services.documents import document_attach
+
+    try:
+        document_attach(document_id=document_id, complaint=complaint, officer=officer)
+    except NotFound:
+        raise InvalidInput(
+            {
+                "document": _(
+                    "The scanned letter is no longer in your inbox (another officer may have "
+                    "recorded it already)."
+                )
+            }
+        ) from None

@@ -8,6 +8,12 @@ from layers.models.complaints import (
     Status,
     TrackingCounter,
 )
+from layers.models.documents import (
+    DocumentPage,
+    DocumentStatus,
+    ExtractMethod,
+    ScannedDocument,
+)
 from layers.models.duplicates import DuplicateDecision, DuplicateDecisionKind
 from layers.models.exchange import (
     CaseEvent,
@@ -59,11 +65,14 @@ __all__ = [
     "Complaint",
     "ComplaintHistory",
     "DeliveryStatus",
+    "DocumentPage",
+    "DocumentStatus",
     "DuplicateDecision",
     "DuplicateDecisionKind",
     "ExportFormat",
     "ExportJob",
     "ExportStatus",
+    "ExtractMethod",
     "ForwardTarget",
     "HistoryKind",
     "MonthFigure",
@@ -78,6 +87,7 @@ __all__ = [
     "RegistrationRequest",
     "Role",
     "RoleAssignment",
+    "ScannedDocument",
     "Status",
     "Team",
     "TeamMembership",

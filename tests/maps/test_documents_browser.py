@@ -24,6 +24,17 @@ LINES = [
 SIZES = {"1366": {"width": 1366, "height": 900}, "360": {"mobile": True}}
 
 
+def _fits(page, width: int) -> None:
+    """Nothing sideways: the page and every page picture of the documents within the width."""
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    rights = page.evaluate(
+        "() => [...document.querySelectorAll('.doc img')]"
+        ".filter((img) => img.offsetParent !== null)"
+        ".map((img) => img.getBoundingClientRect().right)"
+    )
+    assert all(right <= width + 1 for right in rights), rights
+
+
 def _page_png() -> bytes:
     return image_bytes(letter_image(LINES, dpi=200).crop((0, 0, 1654, 900)))
 
@@ -65,7 +76,7 @@ def test_viewer_progress_and_inbox(live_server, live_data, settings, tmp_path, s
         assert page.evaluate(
             "(img) => img.complete && img.naturalWidth > 0", picture.element_handle()
         )
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        _fits(page, width)
         section.scroll_into_view_if_needed()
         screenshot(page, f"documents_case_{size}")
         # The reading ends: the section refreshes by itself.
@@ -77,12 +88,12 @@ def test_viewer_progress_and_inbox(live_server, live_data, settings, tmp_path, s
         # The inbox, and the intake form from its letter.
         page.goto(f"{live_server.url}/documents/inbox/")
         assert "inbox.png" in page.locator("#inbox-documents").inner_text()
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        _fits(page, width)
         screenshot(page, f"documents_inbox_{size}")
         page.locator(f'a[href$="?document={inbox.pk}"]').click()
         page.wait_for_selector("#intake-document")
         assert "ดำรงธรรม" in page.locator("#intake-document").inner_text()
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        _fits(page, width)
         screenshot(page, f"documents_intake_{size}")
         assert page.blocked_requests == [], page.blocked_requests
         assert page.console_errors == [], page.console_errors

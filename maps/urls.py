@@ -63,6 +63,11 @@ urlpatterns = [
     path("documents/inbox/", document_views.document_inbox, name="document_inbox"),
     path("documents/<int:pk>/file/", document_views.document_file, name="document_file"),
     path(
+        "documents/<int:pk>/read-again/",
+        document_views.document_read_again,
+        name="document_read_again",
+    ),
+    path(
         "documents/<int:pk>/pages/<int:number>.png",
         document_views.document_page,
         name="document_page",

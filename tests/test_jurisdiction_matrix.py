@@ -652,6 +652,8 @@ URL_CLASSES = {
     "api_token_revoke": POST_ONLY,
     # A scanned letter added to a case: driven by area in test_case_document_upload_by_area.
     "case_document_upload": POST_ONLY,
+    # Reading a letter's text again: driven by area in test_document_read_again_by_area.
+    "document_read_again": POST_ONLY,
 }
 # Walked past: Django's admin (staff only, its own permission system), the language switch
 # (tested below as public) and static/media files.
@@ -1511,6 +1513,8 @@ def _post_only_url(world: World, name: str) -> str:
         return reverse(name, args=[world.regs["reg_d4901"].pk])
     if name == "api_token_revoke":
         return reverse(name, args=[world.tokens["district_chief"].pk])
+    if name == "document_read_again":
+        return reverse(name, args=[world.documents["t1_assigned"]])
     return reverse(name)
 
 
@@ -1679,6 +1683,29 @@ def test_case_document_upload_by_area(world, who_key, case_key):
         assert after == before + 1, label
         return
     assert after == before, f"{label}: refused, yet a document was added"
+
+
+@pytest.mark.parametrize("case_key", CASE_KEYS)
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_document_read_again_by_area(world, who_key, case_key):
+    """Reading a case's letter again: who may add to the case and see its files; the others
+    are refused and nothing is queued."""
+    who, spec = WHO[who_key], SPEC[case_key]
+    pk = world.documents[case_key]
+    label = f"{who_key} reads again a letter of {case_key}"
+    response = client_for(world, who).post(reverse("document_read_again", args=[pk]))
+    status = ScannedDocument.objects.get(pk=pk).status
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not (sees(who, spec) and sees_personal(who)):
+        assert response.status_code in (403, 404), (label, response.status_code)
+    elif not may_note(who, spec):
+        assert response.status_code == 403, (label, response.status_code)
+    else:
+        assert response.status_code == 302, (label, response.status_code)
+        assert status == "queued", label
+        return
+    assert status == "done", f"{label}: refused, yet queued again"
 
 
 # --- Every URL of a class has a driver --------------------------------------------------------

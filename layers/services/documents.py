@@ -438,9 +438,17 @@ def document_extract_now(*, document_id: int) -> ScannedDocument | None:
 
 
 def document_extract_again(*, document: ScannedDocument, officer) -> ScannedDocument:
-    """Queue a failed document's reading again (an officer who may see it asked)."""
+    """Queue a document's reading again (its text could not be read): by an officer who may
+    add to its case, or who keeps its inbox. The caller read it through the scope."""
+    from layers.services.workflow import actions_available
     from layers.tasks import document_extract
 
+    _require_files(officer)
+    if document.complaint_id is not None:
+        if "note" not in actions_available(complaint=document.complaint, officer=officer):
+            raise Forbidden(_("Your role may not add documents to this case."))
+    elif not may_record(officer):
+        raise Forbidden(_("Only officers who record cases keep the inbox of documents."))
     if document.pending:
         return document
     document.status = DocumentStatus.QUEUED

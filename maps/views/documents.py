@@ -76,10 +76,12 @@ def documents_context(request, case) -> dict:
 
     viewer = policy.viewer_for(request.user)
     if not viewer.sees("case.documents"):
-        return {"documents": [], "may_add_document": False}
+        return {"documents": [], "may_add_document": False, "may_read_again": False}
+    may_add = "note" in actions_available(complaint=case, officer=request.user)
     return {
         "documents": [policy.document_view(viewer, d) for d in docs.case_documents(case)],
-        "may_add_document": "note" in actions_available(complaint=case, officer=request.user),
+        "may_add_document": may_add,
+        "may_read_again": may_add,
         "document_max_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
     }
 
@@ -144,8 +146,28 @@ def document_inbox(request):
             policy.document_view(viewer, d) for d in docs.inbox_documents(officer=request.user)
         ],
         "districts": districts,
+        "may_read_again": True,  # the inbox's keepers
         "errors": errors,
         "posted": posted,
         "document_max_mb": settings.DOCUMENT_MAX_BYTES // (1024 * 1024),
     }
     return render(request, "maps/documents/inbox.html", context, status=status)
+
+
+@login_required
+@require_POST
+def document_read_again(request, pk):
+    """Read a document's text again (after a failure), then back to where it is shown."""
+    document = docs.document_get(officer=request.user, document_id=pk)
+    try:
+        doc_services.document_extract_again(document=document, officer=request.user)
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        raise Forbidden(exc.message) from None
+    messages.success(request, _("The text is being read again."))
+    if document.complaint_id is None:
+        return redirect("document_inbox")
+    return redirect(
+        reverse("case_detail", args=[document.complaint.tracking_no]) + "#case-documents"
+    )

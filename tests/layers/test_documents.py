@@ -144,9 +144,16 @@ def test_a_failed_ocr_leaves_the_document_attached_and_says_so(media, officer, r
     assert "letter.png" in page
     served = client.get(reverse("document_file", args=[document.pk]))
     assert served.status_code == 200 and b"".join(served.streaming_content) == data
+    assert "form" in page and reverse("document_read_again", args=[document.pk]) in page
     # Read again once the program is there: the same document, its text now read.
     settings.OCR_TESSERACT_CMD = "tesseract"
-    ds.document_extract_again(document=document, officer=officer)
+    outsider = make_officer(Role.DISTRICT_OFFICER, district="4902")
+    url = reverse("document_read_again", args=[document.pk])
+    assert client_of(outsider).post(url).status_code == 404
+    assert Client().post(url).status_code == 302  # to the login page
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED
+    assert client.post(url).status_code == 302
     run_jobs(queues=["documents"])
     document.refresh_from_db()
     assert document.status == DocumentStatus.DONE and "ดำรงธรรม" in document.text

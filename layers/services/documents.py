@@ -425,6 +425,14 @@ def document_extract_now(*, document_id: int) -> ScannedDocument | None:
         document.save(update_fields=["status", "error"])
         logger.warning("document %s: text not read (%s)", document.pk, exc)
         return document
+    except Exception as exc:
+        # Anything else (a bug, a picture too large to open): the document says so and stays;
+        # the job fails too, so that the admin's job list shows it.
+        document.status = DocumentStatus.FAILED
+        document.error = _("The document could not be read.")
+        document.save(update_fields=["status", "error"])
+        logger.error("document %s: reading failed (%s)", document.pk, type(exc).__name__)
+        raise
     document.text = "\f".join(texts)
     document.search_text = "\f".join(normalize_text(t) for t in texts)
     document.flags = flags

@@ -342,3 +342,19 @@ def test_outsiders_are_refused_everywhere(media, officer):
     assert client_of(member).get(reverse("document_file", args=[document.pk])).status_code == 200
     with pytest.raises(Forbidden):
         ds.document_upload_to_inbox(district="4901", officer=member, file=upload("m.png", data))
+
+
+def test_an_unexpected_error_still_marks_the_document(media, officer, run_jobs, monkeypatch):
+    def broken(image):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ds, "ocr_image", broken)
+    case = make_complaint()
+    document = ds.document_upload_to_case(
+        complaint=case, officer=officer, file=upload("letter.png", image_bytes(short_page()))
+    )
+    run_jobs(queues=["documents"])
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.FAILED and document.error
+    assert document.complaint_id == case.pk
+    assert (media / document.file.name).exists()

@@ -11,6 +11,7 @@ ENV PYTHONUNBUFFERED=1 \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gdal-bin libgdal-dev gettext postgresql-client \
     libpango-1.0-0 libpangoft2-1.0-0 \
+    tesseract-ocr tesseract-ocr-tha tesseract-ocr-eng tesseract-ocr-osd poppler-utils \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

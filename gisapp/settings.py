@@ -489,3 +489,17 @@ TRACKING_SMS_SENDER = env_str(
 # How long complaints and the complainant's data are kept (said on the filing form's consent,
 # under the PDPA: purpose and retention).
 PUBLIC_RETENTION_YEARS = env_int("PUBLIC_RETENTION_YEARS", 10)
+# Scanned documents (issue 12): the size of one upload, the pages read at most, and the
+# reading on the job queue (layers/services/documents.py): Tesseract (Debian's tesseract-ocr
+# and tesseract-ocr-tha) in Thai and English at OCR_DPI, PDF pages rendered by poppler's
+# pdftoppm; a page is turned upright when Tesseract's orientation confidence reaches
+# OCR_ROTATE_MIN_CONFIDENCE.
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+DOCUMENT_MAX_PAGES = env_int("DOCUMENT_MAX_PAGES", 50)
+OCR_TESSERACT_CMD = env_str("OCR_TESSERACT_CMD", "tesseract")
+OCR_PDFTOPPM_CMD = env_str("OCR_PDFTOPPM_CMD", "pdftoppm")
+OCR_LANGUAGES = env_str("OCR_LANGUAGES", "tha+eng")
+OCR_DPI = env_int("OCR_DPI", 300)
+PAGE_IMAGE_DPI = env_int("PAGE_IMAGE_DPI", 100)
+OCR_PAGE_TIMEOUT_SECONDS = env_int("OCR_PAGE_TIMEOUT_SECONDS", 180)
+OCR_ROTATE_MIN_CONFIDENCE = env_int("OCR_ROTATE_MIN_CONFIDENCE", 5)

@@ -197,6 +197,30 @@ FIELD_CLASSES: dict[str, str] = {
     "attachment.size_bytes": ATTACHMENT,
     "attachment.uploaded_at": ATTACHMENT,
     "attachment.url": ATTACHMENT,
+    # --- a scanned document (issue 12): the file and what it is, and the text read from it ---
+    "case.documents": ATTACHMENT,
+    "document.id": ATTACHMENT,
+    "document.name": ATTACHMENT,
+    "document.content_type": ATTACHMENT,
+    "document.size_bytes": ATTACHMENT,
+    "document.page_count": ATTACHMENT,
+    "document.pages_done": ATTACHMENT,
+    "document.status": ATTACHMENT,
+    "document.status_label": ATTACHMENT,
+    "document.method_label": ATTACHMENT,
+    "document.pending": ATTACHMENT,
+    "document.error": ATTACHMENT,
+    "document.uploaded_at": ATTACHMENT,
+    "document.district_code": ATTACHMENT,
+    "document.district_name": ATTACHMENT,
+    "document.pages": ATTACHMENT,
+    "document.text": FREE_TEXT,
+    "document.flags": FREE_TEXT,
+    "docpage.number": ATTACHMENT,
+    "docpage.method_label": ATTACHMENT,
+    "docpage.confidence": ATTACHMENT,
+    "docpage.text": FREE_TEXT,
+    "docpage.segments": FREE_TEXT,
     # --- the team's phone list and map -----------------------------------------------------
     "teamcase.tracking_no": PUBLIC,
     "teamcase.status": PUBLIC,
@@ -1166,6 +1190,49 @@ ATTACHMENT_DERIVED = {
 
 def attachment_view(viewer: Viewer, attachment) -> View:
     return View(viewer, attachment, namespace="attachment", derived=ATTACHMENT_DERIVED)
+
+
+def _page_segments(page, viewer):
+    """A page's text in pieces, the numbers and dates read by OCR marked for checking."""
+    from layers.thaitext import ocr_flags
+
+    if page.method != "ocr":
+        return [(page.text, False)]
+    pieces, at = [], 0
+    for flag in ocr_flags(page.text):
+        start = flag["at"]
+        if start < at:
+            continue
+        pieces.append((page.text[at:start], False))
+        pieces.append((flag["text"], True))
+        at = start + len(flag["text"])
+    pieces.append((page.text[at:], False))
+    return [p for p in pieces if p[0]]
+
+
+PAGE_DERIVED = {
+    "method_label": lambda p, v: p.get_method_display(),
+    "segments": _page_segments,
+}
+
+
+def page_view(viewer: Viewer, page) -> View:
+    return View(viewer, page, namespace="docpage", derived=PAGE_DERIVED)
+
+
+DOCUMENT_DERIVED = {
+    "id": lambda d, v: d.pk,
+    "name": lambda d, v: d.original_name,
+    "status_label": lambda d, v: d.get_status_display(),
+    "method_label": lambda d, v: d.get_method_display() if d.method else "",
+    "district_code": lambda d, v: d.district_id,
+    "district_name": lambda d, v: d.district.name_th,
+    "pages": lambda d, v: [page_view(v, p) for p in d.pages.all()],
+}
+
+
+def document_view(viewer: Viewer, document) -> View:
+    return View(viewer, document, namespace="document", derived=DOCUMENT_DERIVED)
 
 
 def history_view(viewer: Viewer, entry) -> dict:

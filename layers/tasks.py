@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from procrastinate import JobContext, RetryStrategy
 from procrastinate.contrib.django import app
 
+from layers.services.documents import document_extract_now
 from layers.services.exports import export_job_run, exports_remove_expired
 from layers.services.mail import MailTemporaryError, mail_deliver_now
 from layers.services.reports import month_end_run, month_report_job
@@ -131,3 +132,9 @@ async def import_run(*, batch_id: int, dry_run: bool) -> dict:
     from layers.services.imports import import_run as run
 
     return await sync_to_async(run, thread_sensitive=True)(batch_id=batch_id, dry_run=dry_run)
+
+
+@app.task(name="layers.document_extract", queue="documents")
+async def document_extract(*, document_id: int) -> None:
+    """Read a scanned document's text, page by page (``layers.services.documents``)."""
+    await sync_to_async(document_extract_now, thread_sensitive=True)(document_id=document_id)

@@ -68,3 +68,64 @@ def jaccard(a: set, b: set) -> float:
     if not a and not b:
         return 0.0
     return len(a & b) / len(a | b)
+
+
+# --- Text read by OCR ---------------------------------------------------------------------------
+
+# Tesseract's Thai model writes ำ (SARA AM) as NIKHAHIT + SARA AA, sometimes with the tone mark
+# between them (น + ํ + ้ + า for น้ำ).
+_NIKHAHIT_AA = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\ufeff]")
+_LINE_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def ocr_normalise(text: str) -> str:
+    """Text read from a scan, in the form it is shown and stored: NFC, ํา as ำ, no zero-width
+    characters, one space between words, no blank lines left at the ends. Thai digits stay
+    as written (they are indexed as Arabic ones by ``normalize_text``).
+
+    >>> ocr_normalise("ที่ ศูนย์ด\u0e4d\u0e32รงธรรม  น\u0e4d\u0e49\u0e32 ๑๒")
+    'ที่ ศูนย์ดำรงธรรม น้ำ ๑๒'
+    """
+    import unicodedata
+
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", str(text))
+    text = _ZERO_WIDTH.sub("", text)
+    text = _NIKHAHIT_AA.sub(lambda m: m.group(1) + "\u0e33", text)
+    lines = [_LINE_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    return "\n".join(lines).strip("\n")
+
+
+THAI_MONTHS = (
+    "มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|"
+    "พฤศจิกายน|ธันวาคม|ม\\.ค\\.|ก\\.พ\\.|มี\\.ค\\.|เม\\.ย\\.|พ\\.ค\\.|มิ\\.ย\\.|ก\\.ค\\.|"
+    "ส\\.ค\\.|ก\\.ย\\.|ต\\.ค\\.|พ\\.ย\\.|ธ\\.ค\\."
+)
+_DIGIT = "0-9\u0e50-\u0e59"
+_DATE = re.compile(
+    rf"[{_DIGIT}]{{1,2}}\s*(?:{THAI_MONTHS})\s*(?:พ\.ศ\.\s*)?[{_DIGIT}]{{2,4}}"
+    rf"|[{_DIGIT}]{{1,2}}/[{_DIGIT}]{{1,2}}/[{_DIGIT}]{{2,4}}"
+)
+_NUMBER = re.compile(rf"[{_DIGIT}](?:[{_DIGIT}]|[./,:-](?=[{_DIGIT}]))*")
+
+
+def ocr_flags(text: str) -> list[dict]:
+    """The dates and numbers of a text read by OCR, for a person to check against the scan
+    (the packaged Thai model cannot write the Thai digits ๔ ๖ ๗ ๘ ๙ and misreads them).
+
+    >>> [(f["kind"], f["text"]) for f in ocr_flags("ที่ มท ๐๓๑๐/๒๕ ลงวันที่ 5 มกราคม 2568")]
+    [('number', '๐๓๑๐/๒๕'), ('date', '5 มกราคม 2568')]
+    """
+    if not text:
+        return []
+    found, taken = [], []
+    for m in _DATE.finditer(text):
+        found.append((m.start(), "date", m.group(0)))
+        taken.append((m.start(), m.end()))
+    for m in _NUMBER.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        found.append((m.start(), "number", m.group(0)))
+    return [{"kind": kind, "text": value, "at": at} for at, kind, value in sorted(found)]

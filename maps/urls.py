@@ -7,6 +7,7 @@ from maps.views import anticorruption as ac_views
 from maps.views import backlog as backlog_views
 from maps.views import cases as case_views
 from maps.views import dashboards as dashboard_views
+from maps.views import documents as document_views
 from maps.views import duplicates as duplicate_views
 from maps.views import exports as export_views
 from maps.views import heatmap as heatmap_views
@@ -111,6 +112,25 @@ urlpatterns = [
         "cases/<str:tracking_no>/attachments/<int:pk>/",
         case_views.case_attachment,
         name="case_attachment",
+    ),
+    # Scanned documents (issue 12): upload to a case; the district's inbox of unrecorded
+    # documents; a document's file and its page pictures (who may see it: the selector).
+    path(
+        "cases/<str:tracking_no>/documents/",
+        document_views.case_document_upload,
+        name="case_document_upload",
+    ),
+    path("documents/inbox/", document_views.document_inbox, name="document_inbox"),
+    path("documents/<int:pk>/file/", document_views.document_file, name="document_file"),
+    path(
+        "documents/<int:pk>/read-again/",
+        document_views.document_read_again,
+        name="document_read_again",
+    ),
+    path(
+        "documents/<int:pk>/pages/<int:number>.png",
+        document_views.document_page,
+        name="document_page",
     ),
     # django.contrib.auth.urls' paths and names, with our forms and Thai templates.
     path("accounts/login/", accounts.CitizenIdLoginView.as_view(), name="login"),

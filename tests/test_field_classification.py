@@ -31,12 +31,20 @@ from xml.etree import ElementTree
 
 import pytest
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pyogrio.raw import read as ogr_read
 
 from layers import policy
-from layers.models import Complaint, ExportJob, Notification, Role
+from layers.models import (
+    Complaint,
+    DocumentPage,
+    ExportJob,
+    Notification,
+    Role,
+    ScannedDocument,
+)
 from layers.selectors.exports import PERSONAL_COLUMNS, PUBLIC_COLUMNS
 from layers.selectors.tiles import TILE_COLUMNS
 from layers.services import workflow as wf
@@ -47,6 +55,7 @@ from tests.module_data import module_data
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 P48_POINT = (17.4075, 104.7786)  # 480101, Nakhon Phanom
 
 
@@ -183,6 +192,29 @@ def build_world() -> World:
         agency=typed(marker("at_agency", "agency")),
         note=typed(marker("at_agency", "note")),
     )
+    # Scanned letters (issue 12): one read by OCR on the busy case (its name, its text, a page,
+    # the numbers flagged for checking), one waiting in the district's inbox.
+    for owner, key in ((busy, "busy"), (None, "inbox")):
+        name = marker(key, "document") + ".png"
+        files.append(name)
+        document = ScannedDocument(
+            complaint=owner,
+            district_id="4901",
+            original_name=name,
+            content_type="image/png",
+            size_bytes=len(PNG),
+            status="done",
+            method="ocr",
+            page_count=1,
+            pages_done=1,
+            text=typed(marker(key, "document_text")),
+            flags=[{"kind": "number", "text": typed(marker(key, "flag")), "page": 1, "at": 0}],
+        )
+        document.file.save("scan.png", ContentFile(PNG), save=True)
+        page = DocumentPage(
+            document=document, number=1, method="ocr", text=typed(marker(key, "page")) + " ๑๒๓"
+        )
+        page.image.save("page.png", ContentFile(PNG), save=True)
     sessions = {}
     for role, officer in officers.items():
         client = Client()
@@ -651,6 +683,8 @@ def page_urls(world: World):
     yield "tips-list", "/anticorruption/tips/"
     yield "tip-detail", f"/anticorruption/tips/{number}/"
     yield "tips-audit", f"/anticorruption/audit/?tip={number}"
+    # The district's inbox of unrecorded letters (issue 12).
+    yield "document-inbox", "/documents/inbox/"
 
 
 def news_posts(world: World):

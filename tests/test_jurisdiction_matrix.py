@@ -46,6 +46,7 @@ from layers.models import (
     ApiToken,
     Attachment,
     Complaint,
+    DocumentPage,
     ExportJob,
     ExportStatus,
     ImportBatch,
@@ -58,6 +59,7 @@ from layers.models import (
     RegistrationRequest,
     Role,
     RoleAssignment,
+    ScannedDocument,
     Tip,
     TipAudit,
     TipLevel,
@@ -74,6 +76,11 @@ from tests.module_data import module_data
 pytestmark = pytest.mark.django_db
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"MATRIX-PHOTO"
+# A scanned letter (its content checked by its leading bytes only) and a page picture.
+SCAN = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"MATRIX-SCAN"
+PAGE = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64 + b"MATRIX-PAGE"
+# Inbox documents (no case yet) of these districts.
+INBOX_DISTRICTS = ("4901", "4902", "4801")
 
 # --- The principals ---------------------------------------------------------------------------
 
@@ -391,6 +398,8 @@ class World:
     imports: dict = None  # key -> ImportBatch (a spreadsheet import of a district)
     tips: dict = field(default_factory=dict)  # tip key -> Tip
     tip_files: dict = field(default_factory=dict)  # tip key -> its evidence file's pk
+    documents: dict = None  # case key -> ScannedDocument pk (with a page 1)
+    inbox: dict = None  # district code -> ScannedDocument pk in its inbox
 
 
 EXPORT_BYTES = b"\xef\xbb\xbftracking_no\nMATRIX-EXPORT-FILE\n"
@@ -443,7 +452,8 @@ def build_world() -> World:
                 officer=officers[w.key], role=w.ac, province=w.province, district=w.district
             )
     now = timezone.now()
-    cases, attachments = {}, {}
+    cases, attachments, documents = {}, {}, {}
+    inbox = {code: _scan(code, None) for code in INBOX_DISTRICTS}
     for spec in CASES:
         sub = _subdistrict(spec.area)
         point = sub.geom.point_on_surface
@@ -475,6 +485,7 @@ def build_world() -> World:
         )
         attachment.file.save("site.jpg", ContentFile(JPEG), save=True)
         cases[spec.key], attachments[spec.key] = case, attachment.pk
+        documents[spec.key] = _scan(case.district_id, case)
     # Each case filed by a partner system too, so that Open311's tokens resolve to it.
     partner = Partner.objects.create(name="matrix partner", whole_country=True)
     PartnerSubmission.objects.bulk_create(
@@ -573,10 +584,38 @@ def build_world() -> World:
         assert tips[spec.key].level == spec.level, spec
         tip_files[spec.key] = tips[spec.key].files.get().pk
     world = World(
-        officers, cases, attachments, regs, sessions, locked, tokens, keys, job.pk, imports
+        officers,
+        cases,
+        attachments,
+        regs,
+        sessions,
+        locked,
+        tokens,
+        keys,
+        job.pk,
+        imports,
+        documents=documents,
+        inbox=inbox,
     )
     world.tips, world.tip_files = tips, tip_files
     return world
+
+
+def _scan(district: str, case) -> int:
+    document = ScannedDocument(
+        complaint=case,
+        district_id=district,
+        original_name=f"SCANNAME-{district}-{case.pk if case else 'inbox'}-END.png",
+        content_type="image/png",
+        size_bytes=len(SCAN),
+        status="done",
+        page_count=1,
+        pages_done=1,
+    )
+    document.file.save("scan.png", ContentFile(SCAN), save=True)
+    page = DocumentPage(document=document, number=1, text="", method="ocr")
+    page.image.save("page.png", ContentFile(PAGE), save=True)
+    return document.pk
 
 
 @pytest.fixture(scope="module")
@@ -661,6 +700,10 @@ URL_CLASSES = {
     # (a) case-bound
     "case_detail": CASE,
     "case_attachment": CASE,
+    # A scanned letter of a case (its file and its page picture); the inbox's letters have
+    # their own driver (test_inbox_documents_by_area).
+    "document_file": CASE,
+    "document_page": CASE,
     "team_case": CASE,
     "intake_done": CASE,
     "api:case-detail": CASE,
@@ -725,6 +768,7 @@ URL_CLASSES = {
     "api:people-matches": OWN,
     "exports": OWN,
     "api:exports": OWN,
+    "document_inbox": OWN,
     # (c') one officer's own objects
     "api:export-detail": OWN_OBJECT,
     "api:export-download": OWN_OBJECT,
@@ -799,6 +843,10 @@ URL_CLASSES = {
     # Personal API tokens: own rows only (test_api_tokens_touch_only_own_rows).
     "api_token_create": POST_ONLY,
     "api_token_revoke": POST_ONLY,
+    # A scanned letter added to a case: driven by area in test_case_document_upload_by_area.
+    "case_document_upload": POST_ONLY,
+    # Reading a letter's text again: driven by area in test_document_read_again_by_area.
+    "document_read_again": POST_ONLY,
 }
 # Walked past: Django's admin (staff only, its own permission system), the language switch
 # (tested below as public) and static/media files.
@@ -875,6 +923,10 @@ def _case_url(name: str, world: World, case_key: str) -> str:
     case = world.cases[case_key]
     if name == "case_attachment":
         return reverse(name, args=[case.tracking_no, world.attachments[case_key]])
+    if name == "document_file":
+        return reverse(name, args=[world.documents[case_key]])
+    if name == "document_page":
+        return reverse(name, args=[world.documents[case_key], 1])
     if name == "open311:request":
         return reverse(name, kwargs={"service_request_id": case.tracking_no, "fmt": "json"})
     if name == "open311:token":
@@ -891,6 +943,8 @@ CASE_GETS = {
     # A token resolves to the tracking number only.
     "open311:token": CaseGet(api=True, gate=has_area, shows_description=False),
     "case_attachment": CaseGet(api=False, gate=sees_personal),
+    "document_file": CaseGet(api=False, gate=sees_personal),
+    "document_page": CaseGet(api=False, gate=sees_personal),
     "team_case": CaseGet(api=False, gate=is_team_member),
     # The receipt is found by author, not by area: a case pinned outside the recorder's
     # district is routed away and still has a receipt for them, with no personal data and no
@@ -928,6 +982,9 @@ def test_case_bound_get(world, who_key, url_name, case_key):
     assert response.status_code == 200, (label, response.status_code)
     if url_name == "case_attachment":
         assert raw == JPEG, label
+        return
+    if url_name in ("document_file", "document_page"):
+        assert raw == (SCAN if url_name == "document_file" else PAGE), label
         return
     if ep.shows_tracking_no:
         assert world.cases[case_key].tracking_no in body, label
@@ -1636,6 +1693,9 @@ OWN_PAGES = {
     "import_list": Own(api=False, gate=is_recorder),
     "exports": Own(api=False, gate=has_area),
     "api:exports": Own(api=True, gate=has_area),
+    # The district's inbox of unrecorded letters: recorders only, their areas' letters
+    # (test_inbox_documents_by_area checks which).
+    "document_inbox": Own(api=False, gate=is_recorder),
 }
 
 
@@ -1841,7 +1901,7 @@ def test_the_language_switch_needs_no_login(world):
 
 
 def _post_only_url(world: World, name: str) -> str:
-    if name in ("case_action", "api:case-actions"):
+    if name in ("case_action", "api:case-actions", "case_document_upload"):
         return reverse(name, args=[world.cases["t1_assigned"].tracking_no])
     if name.startswith("registration_"):
         return reverse(name, args=[world.regs["reg_d4901"].pk])
@@ -1851,6 +1911,8 @@ def _post_only_url(world: World, name: str) -> str:
         return reverse(name, args=[world.tokens["district_chief"].pk])
     if name == "anticorruption_tip_act":
         return reverse(name, args=[world.tips["tip_local_4901"].tracking_no])
+    if name == "document_read_again":
+        return reverse(name, args=[world.documents["t1_assigned"]])
     return reverse(name)
 
 
@@ -2236,6 +2298,99 @@ def test_tip_action(world, who_key, tip_key):
         assert tip.events.count() == events + 1, label
         return
     assert tip.events.count() == events, f"{label}: refused, yet the tip changed"
+
+
+# --- Scanned documents (issue 12) -------------------------------------------------------------
+
+
+def sees_inbox(who: Who, district: str) -> bool:
+    """The inbox of unrecorded letters of a district: the officers who record cases there (its
+    district officer, its province's officer, central), never anyone else."""
+    if who.role not in RECORDERS:
+        return False
+    if who.role in COUNTRY:
+        return True
+    return district.startswith(who.district or who.province or "-")
+
+
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_inbox_documents_by_area(world, who_key):
+    who = WHO[who_key]
+    client = client_for(world, who)
+    page = client.get(reverse("document_inbox"))
+    listing = body_of(page)
+    for district, pk in world.inbox.items():
+        label = f"{who_key} inbox letter of {district}"
+        name = f"SCANNAME-{district}-inbox-END.png"
+        response = client.get(reverse("document_file", args=[pk]))
+        picture = client.get(reverse("document_page", args=[pk, 1]))
+        if who.anonymous:
+            assert_login_required(response, api=False, label=label)
+            assert_login_required(picture, api=False, label=label)
+        elif sees_inbox(who, district):
+            assert response.status_code == 200 and raw_body(response) == SCAN, label
+            assert picture.status_code == 200 and raw_body(picture) == PAGE, label
+            assert name in listing, label
+        else:
+            assert response.status_code in (403, 404), (label, response.status_code)
+            assert picture.status_code in (403, 404), (label, picture.status_code)
+            assert name not in listing, label
+        # Another case's letters are never listed in an inbox.
+        for key in CASE_KEYS:
+            assert (
+                f"SCANNAME-{world.cases[key].district_id}-{world.cases[key].pk}-END" not in listing
+            )
+
+
+@pytest.mark.parametrize("case_key", CASE_KEYS)
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_case_document_upload_by_area(world, who_key, case_key):
+    """A scanned letter added to a case: who may add a note to it and see its files; the
+    others are refused and nothing is added."""
+    who, spec = WHO[who_key], SPEC[case_key]
+    case = world.cases[case_key]
+    label = f"{who_key} uploads a letter to {case_key}"
+    before = ScannedDocument.objects.filter(complaint=case).count()
+    upload = SimpleUploadedFile("letter.png", SCAN, content_type="image/png")
+    response = client_for(world, who).post(
+        reverse("case_document_upload", args=[case.tracking_no]), {"file": upload}
+    )
+    after = ScannedDocument.objects.filter(complaint=case).count()
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not sees(who, spec):
+        assert response.status_code in (403, 404), (label, response.status_code)
+        assert_no_case_data(body_of(response), world, case_key, label)
+    elif not (sees_personal(who) and may_note(who, spec)):
+        assert response.status_code == 403, (label, response.status_code)
+    else:
+        assert response.status_code == 302, (label, response.status_code)
+        assert after == before + 1, label
+        return
+    assert after == before, f"{label}: refused, yet a document was added"
+
+
+@pytest.mark.parametrize("case_key", CASE_KEYS)
+@pytest.mark.parametrize("who_key", WHO_KEYS)
+def test_document_read_again_by_area(world, who_key, case_key):
+    """Reading a case's letter again: who may add to the case and see its files; the others
+    are refused and nothing is queued."""
+    who, spec = WHO[who_key], SPEC[case_key]
+    pk = world.documents[case_key]
+    label = f"{who_key} reads again a letter of {case_key}"
+    response = client_for(world, who).post(reverse("document_read_again", args=[pk]))
+    status = ScannedDocument.objects.get(pk=pk).status
+    if who.anonymous:
+        assert_login_required(response, api=False, label=label)
+    elif not (sees(who, spec) and sees_personal(who)):
+        assert response.status_code in (403, 404), (label, response.status_code)
+    elif not may_note(who, spec):
+        assert response.status_code == 403, (label, response.status_code)
+    else:
+        assert response.status_code == 302, (label, response.status_code)
+        assert status == "queued", label
+        return
+    assert status == "done", f"{label}: refused, yet queued again"
 
 
 # --- Every URL of a class has a driver --------------------------------------------------------

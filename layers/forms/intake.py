@@ -140,6 +140,9 @@ class IntakeForm(forms.Form):
     # Issue 8: "ผูกกับเรื่องเดิม": the tracking number of the case this one duplicates, set by
     # the form's list of similar complaints (the new case is then closed as its duplicate).
     duplicate_of = forms.CharField(required=False, max_length=16, widget=forms.HiddenInput)
+    # A scanned letter of the district's inbox that this complaint comes from (issue 12): it
+    # is attached to the new case in the same transaction.
+    document = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     # Service error keys that are not form fields, and where they are shown.
     _SERVICE_FIELD_MAP = {"location": "lat", "files": "attachments"}
@@ -214,8 +217,30 @@ class IntakeForm(forms.Form):
                 files=data["attachments"],
                 duplicate_of=data["duplicate_of"].strip(),
                 created_by=officer,
+                then=(
+                    (lambda case: _attach_inbox_document(data["document"], case, officer))
+                    if data.get("document")
+                    else None
+                ),
             )
         except ValidationError as exc:
             self.add_service_errors(exc)
             return None
         return complaint
+
+
+def _attach_inbox_document(document_id: int, complaint, officer) -> None:
+    from layers.errors import InvalidInput, NotFound
+    from layers.services.documents import document_attach
+
+    try:
+        document_attach(document_id=document_id, complaint=complaint, officer=officer)
+    except NotFound:
+        raise InvalidInput(
+            {
+                "document": _(
+                    "The scanned letter is no longer in your inbox (another officer may have "
+                    "recorded it already)."
+                )
+            }
+        ) from None

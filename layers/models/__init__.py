@@ -22,6 +22,12 @@ from layers.models.complaints import (
     Status,
     TrackingCounter,
 )
+from layers.models.documents import (
+    DocumentPage,
+    DocumentStatus,
+    ExtractMethod,
+    ScannedDocument,
+)
 from layers.models.duplicates import DuplicateDecision, DuplicateDecisionKind
 from layers.models.exchange import (
     CaseEvent,
@@ -99,11 +105,14 @@ __all__ = [
     "Complaint",
     "ComplaintHistory",
     "DeliveryStatus",
+    "DocumentPage",
+    "DocumentStatus",
     "DuplicateDecision",
     "DuplicateDecisionKind",
     "ExportFormat",
     "ExportJob",
     "ExportStatus",
+    "ExtractMethod",
     "ForwardTarget",
     "HistoryKind",
     "ImportBatch",
@@ -125,6 +134,7 @@ __all__ = [
     "RegistrationRequest",
     "Role",
     "RoleAssignment",
+    "ScannedDocument",
     "Status",
     "Team",
     "TeamMembership",

@@ -439,7 +439,9 @@ def _link_at_intake(*, complaint: Complaint, original, candidates, actor) -> Com
     return linked
 
 
-def complaint_intake(*, files=(), created_by, duplicate_of: str = "", **fields) -> Complaint:
+def complaint_intake(
+    *, files=(), created_by, duplicate_of: str = "", then=None, **fields
+) -> Complaint:
     """Record a complaint as the intake form and ``POST /api/cases/`` do: under the intake
     lock, search its duplicates, record it (``complaint_create``: the same validation and
     messages) with its attachments, all in one transaction.
@@ -449,7 +451,9 @@ def complaint_intake(*, files=(), created_by, duplicate_of: str = "", **fields) 
     ``duplicate_of`` (a tracking number: one of those candidates, or a case the officer may
     open) the new case is linked to it at once: closed as a duplicate, not routed.
     Attachments are checked before anything is written; a file stored before a failure is
-    removed again. ``fields`` are ``complaint_create``'s.
+    removed again. ``then(complaint)``, when given, runs last in the same transaction (the
+    intake form attaches an inbox letter with it): its refusal leaves nothing either.
+    ``fields`` are ``complaint_create``'s.
     """
     if created_by is not None:
         require_record(created_by)
@@ -474,6 +478,8 @@ def complaint_intake(*, files=(), created_by, duplicate_of: str = "", **fields) 
                     actor=created_by,
                 )
             stored = attachments_create(complaint=complaint, files=files, actor=created_by)
+            if then is not None:
+                then(complaint)
     except BaseException:
         # A database rollback does not remove files: the ones already stored go too.
         for name in stored:

@@ -27,6 +27,7 @@ from layers.selectors.filters import case_filter_from_params
 from layers.selectors.scope import COUNTRY_ROLES, PROVINCE_ROLES, jurisdiction_for
 from layers.services import workflow as wf
 from layers.services.notifications import notifications_mark_read
+from maps.views.documents import documents_context
 
 PAGE_SIZE = 50
 
@@ -108,6 +109,7 @@ def _detail_context(request, case, *, errors=None, failed_action=None, posted=No
     viewer = policy.viewer_for(officer)
     notes = list(sel.case_notes(case))  # the list and the map's visit points: one query
     actions = wf.actions_available(complaint=case, officer=officer)
+    documents = documents_context(request, case)
     return {
         # Templates get the policy's views, never the bare case: a field the reader may not
         # see prints as "withheld for your role" (layers.policy).
@@ -115,7 +117,9 @@ def _detail_context(request, case, *, errors=None, failed_action=None, posted=No
         "may": {
             "personal": viewer.sees("case.personal"),
             "attachments": viewer.sees("case.attachments"),
+            "add_document": documents["may_add_document"],
         },
+        **documents,
         "history": history_rows(viewer, case),
         "notes": [policy.note_view(viewer, n) for n in notes],
         "attachments": (

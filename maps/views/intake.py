@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
+from layers.errors import NotFound
 from layers.forms.intake import IntakeForm
 from layers.models import Complaint, Status
-from layers.policy import require_record
+from layers.policy import document_view, may_read_attachments, require_record, viewer_for
+from layers.selectors.documents import inbox_document_get
 from layers.selectors.intake import category_tree, intake_base_labels, intake_base_map
 from layers.selectors.scope import complaints_visible_to
 from layers.services.routing import intake_outcome
@@ -52,7 +54,7 @@ def intake_new(request):
             return redirect("intake_done", tracking_no=complaint.tracking_no)
         status = 400
     elif request.method == "GET":
-        form = IntakeForm()
+        form = IntakeForm(initial={"document": request.GET.get("document") or None})
         status = 200
     else:
         return HttpResponseNotAllowed(["GET", "POST"])
@@ -70,8 +72,22 @@ def intake_new(request):
         "case_url_prefix": reverse("case_detail", args=["0"])[:-2],
         "status_labels": {value: str(label) for value, label in Status.choices},
         "max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        "inbox_document": _inbox_document(request, form),
     }
     return render(request, "maps/intake/new.html", context, status=status)
+
+
+def _inbox_document(request, form):
+    """The inbox letter the complaint is recorded from (``?document=<id>``), for the officer
+    to read beside the form; None when there is none or it is not theirs to see."""
+    value = form.data.get("document") if form.is_bound else form.initial.get("document")
+    if not value or not may_read_attachments(request.user):
+        return None
+    try:
+        document = inbox_document_get(officer=request.user, document_id=value)
+    except NotFound:
+        return None
+    return document_view(viewer_for(request.user), document)
 
 
 @login_required

@@ -54,6 +54,8 @@ SEARCH_FILTERS = ("province", "district", "subdistrict", "category", "status")
 SEARCH_PARAMS = ("q", *SEARCH_FILTERS, "since", "until")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Pages beyond this are refused (400) before any query: nobody reads 1,000 pages of results.
+MAX_PAGE = 1000
 # A B.E. date as officers write it: 31/01/2569 or 2569-01-31 (Thai digits too).
 _BE_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _BE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")

@@ -108,7 +108,7 @@ class SearchView(APIView):
             OpenApiParameter(
                 "until", str, description="Received on or before, B.E.: 31/01/2569 or 2569-01-31."
             ),
-            OpenApiParameter("page", int, description="Page number, from 1."),
+            OpenApiParameter("page", int, description=f"Page number, from 1 to {sel.MAX_PAGE}."),
             OpenApiParameter(
                 "page_size",
                 int,
@@ -122,7 +122,7 @@ class SearchView(APIView):
         if jurisdiction_for(request.user).is_empty:
             raise Forbidden(_("Your account has no role with an area yet."))
         req = sel.search_request_from_params(request.query_params)
-        page = _page(request, "page", 1, None)
+        page = _page(request, "page", 1, sel.MAX_PAGE)
         size = _page(request, "page_size", sel.PAGE_SIZE, sel.MAX_PAGE_SIZE)
         result = sel.case_search(
             officer=request.user, req=req, offset=(page - 1) * size, limit=size

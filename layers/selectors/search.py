@@ -54,6 +54,8 @@ SEARCH_FILTERS = ("province", "district", "subdistrict", "category", "status")
 SEARCH_PARAMS = ("q", *SEARCH_FILTERS, "since", "until")
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+# Pages beyond this are refused (400) before any query: nobody reads 1,000 pages of results.
+MAX_PAGE = 1000
 # A B.E. date as officers write it: 31/01/2569 or 2569-01-31 (Thai digits too).
 _BE_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _BE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -257,7 +259,23 @@ def case_search(*, officer, req: SearchRequest, offset: int = 0, limit: int = PA
         ),
         rank=SearchRank(F(vector), tsquery) if tsquery is not None else Value(0.0),
     ).select_related("category", "subdistrict", "district", "province")
-    rows = list(qs.order_by("-kind", "-rank", "-received_at", "-pk")[offset : offset + limit])
+    order = ["-kind", "-rank", "-received_at", "-pk"]
+    if tsquery is not None:
+        # Names are written with spaces: a piece typed as a whole name part (แสงอรุณ between
+        # spaces or at an end) ranks before the same letters inside a longer name that the
+        # dictionary splits the same way (แสงอรุณ|รัตน์). bench/search.py measures it.
+        column = "layers_casesearch." + ("full_norm" if people else "public_norm")
+        spaced = " AND ".join(f"(' ' || {column} || ' ') LIKE %s" for _p in req.partial or ())
+        if spaced:
+            qs = qs.annotate(
+                spaced=RawSQL(
+                    f"CASE WHEN {spaced} THEN 1 ELSE 0 END",
+                    [f"% {_like(p)[1:-1]} %" for p in req.partial],
+                    output_field=IntegerField(),
+                )
+            )
+            order.insert(1, "-spaced")
+    rows = list(qs.order_by(*order)[offset : offset + limit])
     return SearchResult(rows=rows, count=total, request=req, words=req.words)
 
 

@@ -64,7 +64,7 @@ def search_page(request):
             page = whole_number(
                 request.GET["page"], field="page", message=_("page is a whole number from 1.")
             )
-            if page < 1:
+            if not 1 <= page <= sel.MAX_PAGE:
                 raise InvalidInput({"page": _("page is a whole number from 1.")})
         result = sel.case_search(
             officer=request.user, req=req, offset=(page - 1) * sel.PAGE_SIZE, limit=sel.PAGE_SIZE

@@ -206,6 +206,7 @@ def test_filters_category_status_and_be_dates(desk):
         ({"q": "ถนน", "staus": "closed"}, "params"),
         ({"q": "ถนน", "page": "0"}, "page"),
         ({"q": "ถนน", "page": "2"}, "page"),
+        ({"q": "ถนน", "page": "99999999999999999999999"}, "page"),
         ({"q": "ถนน", "page_size": "101"}, "page_size"),
     ],
 )
@@ -216,6 +217,11 @@ def test_bad_input_is_a_400_naming_the_parameter(desk, params, field):
     body = response.json()
     assert set(body) >= {"code", "detail", "fields"}
     assert field is None or field in body["fields"], body
+
+
+def test_the_page_refuses_a_page_number_beyond_reason(desk):
+    response = client_of(desk).get("/search/", {"q": "ถนน", "page": "99999999999999999999"})
+    assert response.status_code == 400
 
 
 def test_the_page_reshows_what_was_typed_with_a_thai_message(desk):

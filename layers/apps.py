@@ -13,3 +13,9 @@ class LayersConfig(AppConfig):
         from layers.middleware import stamp_session_on_login
 
         user_logged_in.connect(stamp_session_on_login, dispatch_uid="layers.session_stamp")
+
+        # Scanned letters' text is searched with their case (issue 12).
+        from layers.selectors.documents import document_texts_by_case
+        from layers.services.search import register_document_texts
+
+        register_document_texts(document_texts_by_case)

@@ -86,3 +86,16 @@ def document_text_for_case(case) -> str:
         "search_text", flat=True
     )
     return "\f".join(t for t in texts if t)
+
+
+def document_texts_by_case(complaint_ids: list[int]) -> dict[int, list[str]]:
+    """The read texts of those cases' documents (indexable form), for search's hook
+    (``layers.services.search.register_document_texts``, wired in ``layers.apps``)."""
+    found: dict[int, list[str]] = {}
+    rows = ScannedDocument.objects.filter(
+        complaint_id__in=complaint_ids, status=DocumentStatus.DONE
+    ).values_list("complaint_id", "search_text")
+    for complaint_id, text in rows:
+        if text:
+            found.setdefault(complaint_id, []).append(text)
+    return found

@@ -48,6 +48,7 @@ from layers.models import (
 )
 from layers.policy import may_read_attachments, may_record
 from layers.selectors.documents import inbox_districts, inbox_document_get
+from layers.services.search import case_search_refresh
 from layers.thaitext import normalize_text, ocr_flags, ocr_normalise
 
 logger = logging.getLogger(__name__)
@@ -205,6 +206,7 @@ def document_attach(*, document_id, complaint: Complaint, officer) -> ScannedDoc
         actor=officer,
         at=timezone.now(),
     )
+    case_search_refresh(complaint_id=complaint.pk)  # its text is searchable with the case
     return locked
 
 
@@ -442,6 +444,8 @@ def document_extract_now(*, document_id: int) -> ScannedDocument | None:
     document.save(
         update_fields=["text", "search_text", "flags", "method", "status", "extracted_at"]
     )
+    if document.complaint_id is not None:
+        case_search_refresh(complaint_id=document.complaint_id)  # the case found by its text
     return document
 
 

@@ -16,6 +16,7 @@ from django.urls import reverse
 from layers.errors import Forbidden, InvalidInput
 from layers.models import ComplaintHistory, DocumentStatus, ExtractMethod, ScannedDocument
 from layers.selectors.documents import document_text_for_case
+from layers.selectors.search import case_search, search_request_from_params
 from layers.services import documents as ds
 from tests.factories import Role, make_complaint, make_officer, make_team
 from tests.letters import image_bytes, letter_image, letter_pdf, multipage_tiff, scanned_pdf
@@ -104,6 +105,21 @@ def test_a_pdf_with_a_text_layer_is_not_ocrd(media, officer, run_jobs, settings)
     for page in document.pages.all():
         assert page.method == ExtractMethod.TEXT_LAYER
         assert (media / page.image.name).stat().st_size > 0
+
+
+def test_a_case_is_found_by_its_letters_text_once_read(media, officer, run_jobs, settings):
+    settings.OCR_TESSERACT_CMD = "/nonexistent/tesseract"  # the text layer only
+    case = make_complaint()
+    other = make_complaint()
+    words = search_request_from_params({"q": "โคกสูง"})
+    assert case_search(officer=officer, req=words).count == 0
+    pdf = letter_pdf([["เรื่อง ขอให้ตรวจสอบที่ดิน บ้านโคกสูง หมู่ที่ ๗"]])
+    ds.document_upload_to_case(complaint=case, officer=officer, file=upload("letter.pdf", pdf))
+    run_jobs(queues=["documents"])
+    found = case_search(officer=officer, req=words)
+    assert [c.pk for c in found.rows] == [case.pk] and other.pk != case.pk
+    # Its Thai-digit number is searched as Arabic digits too (the indexable form).
+    assert document_text_for_case(case) and "7" in document_text_for_case(case)
 
 
 def test_a_scanned_pdf_and_a_multipage_tiff_are_read_page_by_page(media, officer, run_jobs):

@@ -20,9 +20,11 @@ from layers.errors import ApplicationError, InvalidInput, NotFound, Throttled
 from layers.forms.public import PUBLIC_PHOTO_LIMIT, AddInformationForm, PublicFilingForm, TrackForm
 from layers.lockout import client_address
 from layers.models import Complaint
+from layers.selectors.anticorruption import is_tip_number
 from layers.selectors.intake import base_map_geojson, category_tree
 from layers.selectors.tracking import public_case
 from layers.services.tracking import complainant_add, pin_format, tracking_open
+from maps.views import anticorruption as anticorruption_views
 
 # Session keys: the receipt of a filing (shown once), the case opened with number + PIN.
 FILED_KEY = "public_filed"
@@ -95,6 +97,13 @@ def track(request):
     error = None
     status = 200
     if request.method == "POST":
+        if is_tip_number(request.POST.get("tracking_no", "")):
+            # An anti-corruption tip's number (its own prefix): followed on its channel's
+            # page, with the same answer for a wrong number and a wrong PIN.
+            tip = request.POST.copy()
+            tip["number"] = tip.pop("tracking_no")[0]
+            request.POST = tip
+            return anticorruption_views.tip_track(request)
         form = TrackForm(request.POST)
         if form.is_valid():
             try:

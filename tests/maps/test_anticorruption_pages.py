@@ -122,6 +122,17 @@ def test_tracking_shows_the_status_and_a_wrong_pin_reads_like_a_wrong_number(cli
     assert "ไม่ถูกต้อง" in message(by_pin)
 
 
+def test_the_general_tracking_page_follows_a_tip_by_its_prefix(client):
+    receipt = file_tip(description="TRACKTEXT เรียกรับเงินค่าบริการโดยไม่มีใบเสร็จ")
+    ok = client.post("/track/", {"tracking_no": receipt.tracking_no, "pin": receipt.pin})
+    html = ok.content.decode()
+    assert ok.status_code == 200 and 'id="tip-status"' in html and "TRACKTEXT" not in html
+    wrong_pin = "1" * 6 if receipt.pin != "1" * 6 else "2" * 6
+    wrong = client.post("/track/", {"tracking_no": receipt.tracking_no, "pin": wrong_pin})
+    assert 'id="tip-status"' not in wrong.content.decode()
+    assert 'id="track-error"' in wrong.content.decode()
+
+
 def test_ten_wrong_pins_lock_the_number_for_a_while(client, settings):
     settings.ANTICORRUPTION_WRONG_PINS = 10
     receipt = file_tip()

@@ -78,6 +78,8 @@ def test_the_home_is_public_and_officers_keep_their_working_home():
     body = Client().get("/").content.decode()
     assert 'href="/file/"' in body and 'href="/track/"' in body
     assert 'href="/accounts/login/"' in body  # officers log in from it
+    for path in ("/news/", "/open-data/", "/anticorruption/"):  # the rest of the public side
+        assert f'href="{path}"' in body
     officer = make_officer(Role.DISTRICT_OFFICER, district="4901")
     client = Client()
     client.force_login(officer)

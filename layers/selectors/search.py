@@ -13,11 +13,7 @@ What a query matches, strongest first:
    the case; for any other (the GIS analyst), only its public words (tracking number,
    category, area names, team), so that their search never matches a name or a description;
 4. **partial words**: when every piece has three letters or more, a piece found inside the
-   same texts (pg_trgm index), ranked after whole words — and only when the whole words (and
-   the exact matches) find less than a page: a common word such as เมือง sits inside tens of
-   thousands of place names, and counting and ranking all of them behind a page of good
-   answers was the slow tail (``bench/search.py``); the rule depends on the query, never on
-   the page asked, so paging stays consistent.
+   same texts (pg_trgm index), ranked after whole words.
 
 Always within the officer's jurisdiction (``complaints_visible_to``) and the filters (area
 codes, category, status, dates received in B.E.), which only narrow it. Words found are
@@ -241,22 +237,10 @@ def case_search(*, officer, req: SearchRequest, offset: int = 0, limit: int = PA
     viewer = policy.viewer_for(officer)
     people = matches_people(viewer)
     vector = "search__full_vector" if people else "search__public_vector"
-    scope = case_filter_apply(complaints_visible_to(officer=officer), req.filters)
-
-    def matching(request: SearchRequest):
-        sql, params = matching_ids_sql(request, people=people)
-        found = scope.filter(pk__in=RawSQL(sql, params))
-        return found, found.count()
-
-    if req.partial:
-        whole = replace(req, partial=())
-        qs, total = matching(whole)
-        if total >= PAGE_SIZE:
-            req = whole  # a page of whole words: no partial fallback for this query
-        else:
-            qs, total = matching(req)
-    else:
-        qs, total = matching(req)
+    qs = case_filter_apply(complaints_visible_to(officer=officer), req.filters)
+    sql, params = matching_ids_sql(req, people=people)
+    qs = qs.filter(pk__in=RawSQL(sql, params))
+    total = qs.count()
     exact = Q(pk__in=[])
     if req.tracking_no:
         exact |= Q(tracking_no=req.tracking_no)

@@ -99,21 +99,6 @@ def test_the_whole_word_ranks_before_a_partial_one(desk):
     assert partial.tracking_no in [r["tracking_no"] for r in rows]
 
 
-def test_partial_words_only_when_whole_words_find_less_than_a_page(desk, monkeypatch):
-    from layers.selectors import search as search_selectors
-
-    # newmm keeps ถนนลูกรัง whole: ลูกรัง is found inside it only as a partial word.
-    partial = make_complaint(description="ถนนลูกรังเป็นหลุมบ่อขอให้ซ่อมโดยด่วน")
-    wholes = [make_complaint(description=f"ทาง ลูกรัง เสียหาย จุดที่ {n}") for n in range(2)]
-    monkeypatch.setattr(search_selectors, "PAGE_SIZE", 3)
-    response = api(desk, q="ลูกรัง")
-    assert response.json()["count"] == 3 and partial.tracking_no in found(response)
-    monkeypatch.setattr(search_selectors, "PAGE_SIZE", 2)  # the whole words fill a page
-    response = api(desk, q="ลูกรัง")
-    assert sorted(found(response)) == sorted(c.tracking_no for c in wholes)
-    assert response.json()["count"] == 2
-
-
 def test_names_places_and_tracking_numbers(desk):
     case = make_complaint(
         complainant_name="นางสาวพิมพ์ชนก แสงอรุณ",

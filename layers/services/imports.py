@@ -459,7 +459,6 @@ class RowChecker:
             for code, name, lon, lat, _current in cur.fetchall():
                 self.subdistricts[code] = (name, lon, lat)
                 self.subdistrict_names.setdefault(_key(name), code)
-        self.seen: dict[str, int] = {}
         self.now = timezone.now()
 
     def cell(self, cells: list, key: str):
@@ -476,12 +475,6 @@ class RowChecker:
         if "source_reference" not in self.columns:
             ref = f"{self.batch.digest[:16]}-{row_no}"
         return ref
-
-    def remember(self, row_no: int, cells: list) -> None:
-        """A row before the resume point: only its reference counts (for repeats)."""
-        ref = self.reference(row_no, cells)
-        if ref:
-            self.seen.setdefault(ref, row_no)
 
     def subdistrict(self, value: str) -> str | None:
         """The code of a sub-district of the batch's district, from a code or a Thai name."""
@@ -546,12 +539,6 @@ class RowChecker:
             problems["source_reference"] = _("The reference is longer than %(n)d characters.") % {
                 "n": SOURCE_REF_MAX
             }
-        elif ref in self.seen:
-            problems["source_reference"] = _(
-                "The reference %(ref)s is used again (first in row %(row)d)."
-            ) % {"ref": ref, "row": self.seen[ref]}
-        else:
-            self.seen[ref] = row_no
         values: dict = {}
         for key in (
             "complainant_name",
@@ -656,6 +643,50 @@ class RowChecker:
                     row.approximate = True
         row.values = values
         return row
+
+
+class ReferenceLedger:
+    """The references met so far in the file, to find one used twice, kept in a temporary
+    table of the job's connection (not in this process: memory stays the same whatever the
+    file's length). The first row with a reference keeps it; a later one is rejected."""
+
+    def __init__(self, batch_id: int):
+        self.table = f"import_refs_{int(batch_id)}"
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {self.table}")
+            cur.execute(f"CREATE TEMP TABLE {self.table} (ref text PRIMARY KEY, row_no integer)")
+
+    def record(self, pairs: list[tuple[str, int]]) -> dict[int, tuple[str, int]]:
+        """Note (reference, row) pairs in file order; returns, for each row whose reference
+        came before (in an earlier chunk or earlier in these pairs), (reference, first row)."""
+        first: dict[str, int] = {}
+        for ref, row_no in pairs:
+            first.setdefault(ref, row_no)
+        if not first:
+            return {}
+        refs = list(first)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT ref, row_no FROM {self.table} WHERE ref = ANY(%s)", [refs])
+            earlier = dict(cur.fetchall())
+            cur.execute(
+                f"INSERT INTO {self.table} (ref, row_no) "
+                "SELECT * FROM unnest(%s::text[], %s::integer[]) ON CONFLICT DO NOTHING",
+                [refs, [first[r] for r in refs]],
+            )
+        repeats = {}
+        for ref, row_no in pairs:
+            kept = earlier.get(ref, first[ref])
+            if kept != row_no:
+                repeats[row_no] = (ref, kept)
+        return repeats
+
+    def drop(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+def _references(rows: list[CheckedRow]) -> list[tuple[str, int]]:
+    return [(r.reference, r.row_no) for r in rows if "source_reference" not in r.problems]
 
 
 def _label(key: str) -> str:
@@ -784,6 +815,7 @@ def _run(batch: ImportBatch, *, dry_run: bool) -> dict:
         fields.update(created=0, updated=0, rejected=0)
     ImportBatch.objects.filter(pk=batch.pk).update(**fields)
     checker = RowChecker(batch)
+    ledger = ReferenceLedger(batch.pk)
     chunk: list[CheckedRow] = []
 
     def flush():
@@ -793,6 +825,11 @@ def _run(batch: ImportBatch, *, dry_run: bool) -> dict:
         problems: list[ImportProblem] = []
         created = updated = 0
         with transaction.atomic():
+            for row_no, (ref, kept) in ledger.record(_references(chunk)).items():
+                row = next(r for r in chunk if r.row_no == row_no)
+                row.problems["source_reference"] = _(
+                    "The reference %(ref)s is used again (first in row %(row)d)."
+                ) % {"ref": ref, "row": kept}
             # The chunk's cases made by earlier imports, by reference: one query.
             refs = [r.reference for r in chunk if not r.problems]
             existing = dict(
@@ -841,14 +878,27 @@ def _run(batch: ImportBatch, *, dry_run: bool) -> dict:
             ImportBatch.objects.filter(pk=batch.pk).update(**update)
         chunk = []
 
-    for row_no, cells in data_rows(batch):
-        if row_no <= resume_after:
-            checker.remember(row_no, cells)
-            continue
-        chunk.append(checker.check(row_no, cells))
-        if len(chunk) >= CHUNK_ROWS:
-            flush()
-    flush()
+    try:
+        before: list[tuple[str, int]] = []
+        for row_no, cells in data_rows(batch):
+            if row_no <= resume_after:
+                # Rows done before a resume: only their references count (for repeats).
+                ref = checker.reference(row_no, cells)
+                if ref and len(ref) <= SOURCE_REF_MAX:
+                    before.append((ref, row_no))
+                if len(before) >= CHUNK_ROWS * 5:
+                    ledger.record(before)
+                    before = []
+                continue
+            if before:
+                ledger.record(before)
+                before = []
+            chunk.append(checker.check(row_no, cells))
+            if len(chunk) >= CHUNK_ROWS:
+                flush()
+        flush()
+    finally:
+        ledger.drop()
     done = ImportStatus.CHECKED if dry_run else ImportStatus.DONE
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=done,

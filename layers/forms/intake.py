@@ -74,7 +74,10 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class IntakeForm(forms.Form):
+class IncidentFields(forms.Form):
+    """Where and what: the fields the officers' intake form and the public filing form share
+    (``layers.forms.public``), with the same labels and messages."""
+
     lat = CoordinateField(
         label=_("Latitude"),
         low=-90,
@@ -102,6 +105,9 @@ class IntakeForm(forms.Form):
         empty_label=_("— choose —"),
     )
     subcategory_text = text_field("subcategory_text", _("Sub-category (in words)"), required=False)
+
+
+class IntakeForm(IncidentFields):
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
     complainant_name = text_field("complainant_name", _("Complainant's name"))
     complainant_citizen_id = forms.CharField(

@@ -18,12 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from layers.errors import Throttled
 from layers.forms.intake import (
-    CoordinateField,
+    IncidentFields,
     MultipleFileField,
     MultipleFileInput,
     text_field,
 )
-from layers.models import Category, Channel, Complaint
+from layers.models import Channel, Complaint
 from layers.selectors.intake import category_name
 from layers.services.complaints import category_resolve, complaint_create
 from layers.services.tracking import ADD_TEXT_LIMIT, filing_check, filing_record
@@ -36,34 +36,7 @@ HONEYPOT = "website"
 PUBLIC_PHOTO_LIMIT = 5
 
 
-class PublicFilingForm(forms.Form):
-    lat = CoordinateField(
-        label=_("Latitude"),
-        low=-90,
-        high=90,
-        error_messages={"required": _("Pin the incident location on the map.")},
-    )
-    lon = CoordinateField(
-        label=_("Longitude"),
-        low=-180,
-        high=180,
-        error_messages={"required": _("Pin the incident location on the map.")},
-    )
-    location_note = text_field("location_note", _("Place description"), required=False)
-    category = forms.ModelChoiceField(
-        label=_("Main category"),
-        queryset=Category.objects.filter(parent__isnull=True, is_active=True),
-        to_field_name="code",
-        empty_label=_("— choose —"),
-    )
-    subcategory = forms.ModelChoiceField(
-        label=_("Sub-category"),
-        queryset=Category.objects.filter(parent__isnull=False, is_active=True),
-        to_field_name="code",
-        required=False,
-        empty_label=_("— choose —"),
-    )
-    subcategory_text = text_field("subcategory_text", _("Sub-category (in words)"), required=False)
+class PublicFilingForm(IncidentFields):
     description = text_field(
         "description", _("What happened"), widget=forms.Textarea(attrs={"rows": 5})
     )

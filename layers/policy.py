@@ -117,6 +117,8 @@ FIELD_CLASSES: dict[str, str] = {
     # ("also reported by N"): tracking numbers.
     "case.duplicate_of": PUBLIC,
     "case.also_reported": PUBLIC,
+    # The case detail API: how many cases were recorded as duplicates of this one.
+    "case.also_reported_by": PUBLIC,
     # The case page's list of suggested duplicates (each row a ``duplicate``).
     "case.duplicates": CASE,
     "case.channel": CASE,

@@ -225,3 +225,23 @@ def test_the_case_pages(cast, client):
     # An outsider: not found.
     client.force_login(cast.other_province_officer)
     assert client.get(f"/cases/{again.tracking_no}/").status_code == 404
+
+
+def test_the_case_detail_api_tells_duplicate_of_and_also_reported_by(cast):
+    original, first, second = road(), road(), road()
+    client = APIClient()
+    client.force_login(cast.district_officer)
+    data = client.get(f"/api/cases/{original.tracking_no}/").json()
+    assert (data["duplicate_of"], data["also_reported_by"]) == (None, 0)
+    mark(first, cast.district_officer, original)
+    mark(second, cast.district_officer, original)
+    data = client.get(f"/api/cases/{original.tracking_no}/").json()
+    assert (data["duplicate_of"], data["also_reported_by"]) == (None, 2)
+    data = client.get(f"/api/cases/{first.tracking_no}/").json()
+    assert (data["duplicate_of"], data["also_reported_by"]) == (original.tracking_no, 0)
+    # A role without personal data sees them too (public fields); an outsider gets a 404.
+    client.force_login(cast.analyst)
+    data = client.get(f"/api/cases/{second.tracking_no}/").json()
+    assert data["duplicate_of"] == original.tracking_no
+    client.force_login(cast.other_province_officer)
+    assert client.get(f"/api/cases/{original.tracking_no}/").status_code == 404

@@ -130,3 +130,31 @@ def test_the_case_page_and_the_review_in_the_browser(live_server, live_data, wid
         screenshot(page, f"duplicate_review_{width}")
         assert page.blocked_requests == []
         assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    "who, code",
+    [
+        ("district_officer", "4901"),
+        ("chief", "4901"),
+        ("province_officer", "49"),
+        ("governor", "49"),
+        ("other_province_officer", "48"),
+        ("member", None),
+        ("analyst", None),
+        ("central", None),
+        ("no_role", None),
+    ],
+)
+def test_the_nav_links_to_the_review_of_the_officers_own_area(cast, client, who, code):
+    officer = getattr(cast, who)
+    client.force_login(officer)
+    page = client.get("/profile/").content.decode()
+    links = [part.split('"')[0] for part in page.split('href="/duplicates/')[1:]]
+    assert links == ([f"{code}/"] if code else [])
+    if code:
+        assert client.get(f"/duplicates/{code}/").status_code == 200
+
+
+def test_the_nav_has_no_review_link_for_anonymous(client):
+    assert 'href="/duplicates/' not in client.get("/").content.decode()

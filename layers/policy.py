@@ -121,6 +121,9 @@ FIELD_CLASSES: dict[str, str] = {
     "case.also_reported_by": PUBLIC,
     # The case page's list of suggested duplicates (each row a ``duplicate``).
     "case.duplicates": CASE,
+    # The case page's "other complaints by this complainant / about this accused party" (each
+    # row a ``person_match``): that these people turn up elsewhere is about a person.
+    "case.people_matches": PERSONAL,
     "case.channel": CASE,
     "case.due_at": CASE,
     "case.overdue": CASE,

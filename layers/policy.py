@@ -351,6 +351,8 @@ FIELD_CLASSES: dict[str, str] = {
     # Who complained, or was complained about, again: about a person.
     "review.person_role": PERSONAL,
     "review.person_name": PERSONAL,
+    # Which of the person's data repeats: citizen ID, phone or name.
+    "review.matched_on": PERSONAL,
     # --- the receipt of a complaint recorded through POST /api/cases/ (issue 8) ------------
     # Its number, status and where it went (the routing); the candidates are ``duplicate``
     # rows, each shaped by ``shape_match``.

@@ -172,6 +172,13 @@ def _detail_fields(*, required: bool = True) -> dict:
         "withheld": S.ListField(
             child=S.CharField(), help_text="The classes of fields withheld from the caller."
         ),
+        "duplicate_of": S.CharField(
+            allow_null=True,
+            help_text="The tracking number of the case this one was closed as a duplicate of.",
+        ),
+        "also_reported_by": S.IntegerField(
+            help_text="How many cases were recorded as duplicates of this one."
+        ),
     }
     for field in fields.values():
         field.required = required
@@ -361,6 +368,10 @@ def case_detail_json(case, *, officer) -> dict:
                         "accused_detail",
                     )
                 },
+                # Issue 8: the original's number (shown even when outside the reader's area,
+                # as on the case page) and how many cases were linked to this one.
+                "duplicate_of": case.duplicate_of.tracking_no if case.duplicate_of_id else None,
+                "also_reported_by": case.also_reported.count(),
                 # What the policy withheld from this reader (empty when nothing was).
                 "withheld": viewer.withheld,
             },

@@ -135,8 +135,13 @@ FIELD_CLASSES: dict[str, str] = {
     # ("also reported by N"): tracking numbers.
     "case.duplicate_of": PUBLIC,
     "case.also_reported": PUBLIC,
+    # The case detail API: how many cases were recorded as duplicates of this one.
+    "case.also_reported_by": PUBLIC,
     # The case page's list of suggested duplicates (each row a ``duplicate``).
     "case.duplicates": CASE,
+    # The case page's "other complaints by this complainant / about this accused party" (each
+    # row a ``person_match``): that these people turn up elsewhere is about a person.
+    "case.people_matches": PERSONAL,
     "case.channel": CASE,
     "case.due_at": CASE,
     "case.overdue": CASE,
@@ -394,6 +399,8 @@ FIELD_CLASSES: dict[str, str] = {
     # Who complained, or was complained about, again: about a person.
     "review.person_role": PERSONAL,
     "review.person_name": PERSONAL,
+    # Which of the person's data repeats: citizen ID, phone or name.
+    "review.matched_on": PERSONAL,
     # --- the receipt of a complaint recorded through POST /api/cases/ (issue 8) ------------
     # Its number, status and where it went (the routing); the candidates are ``duplicate``
     # rows, each shaped by ``shape_match``.

@@ -6,7 +6,9 @@ among its open cases, and repeat complainants and accused parties with their cou
   ``score_of``: distance, time, sub-category, trigram similarity of the descriptions) is
   "likely"; pairs an officer dismissed are left out. Pairs sharing a case join one cluster.
 * **Repeat complainants.** Citizen-ID keyed hashes (never the IDs) that occur more than once
-  anywhere in the country, among the area's cases: how many cases here, how many elsewhere.
+  anywhere in the country, among the area's cases: how many cases here, how many elsewhere;
+  then the same by phone keyed hash (E.164), leaving out a phone whose cases are exactly a
+  citizen ID's already listed. Both hashes are indexed columns: the same query twice.
 * **Repeat accused parties.** The same normalised name (``layers.identity.normalize_name``).
 
 Who may open the review is ``may_review`` (roles entitled to personal data that work cases of
@@ -79,6 +81,7 @@ class RepeatPerson:
     name: str  # as written in the latest case of the area
     cases_here: list[ReviewCase]
     cases_elsewhere: int
+    matched_on: str = "name"  # "citizen_id" | "phone" | "name"
 
 
 def _area_where(alias: str, province: str, district: str | None) -> tuple[str, list]:
@@ -172,7 +175,7 @@ def duplicate_clusters(
     return ordered[:limit]
 
 
-def _repeats(column: str, role: str, name_column: str, province, district, limit):
+def _repeats(column: str, role: str, name_column: str, province, district, limit, matched_on):
     area, params = _area_where("c", province, district)
     sql = f"""
         WITH here AS (
@@ -211,6 +214,7 @@ def _repeats(column: str, role: str, name_column: str, province, district, limit
                 name=here[0][6] if here else "",
                 cases_here=[ReviewCase(*row[:6]) for row in here],
                 cases_elsewhere=n_elsewhere,
+                matched_on=matched_on,
             )
         )
     return out
@@ -219,8 +223,32 @@ def _repeats(column: str, role: str, name_column: str, province, district, limit
 def repeat_people(
     *, province: str, district: str | None = None, limit: int = REVIEW_LIMIT
 ) -> list[RepeatPerson]:
-    """Complainants (by citizen-ID hash) and accused parties (by normalised name) with more
-    than one case in the country, among the area's cases; most cases first."""
-    return _repeats(
-        "complainant_cid_hash", "complainant", "complainant_name", province, district, limit
-    ) + _repeats("accused_name_norm", "accused", "accused_name", province, district, limit)
+    """Complainants (by citizen-ID hash, then phone hash) and accused parties (by normalised
+    name) with more than one case in the country, among the area's cases; most cases first."""
+    by_id = _repeats(
+        "complainant_cid_hash",
+        "complainant",
+        "complainant_name",
+        province,
+        district,
+        limit,
+        "citizen_id",
+    )
+    seen = {(frozenset(c.complaint_id for c in p.cases_here), p.cases_elsewhere) for p in by_id}
+    by_phone = [
+        p
+        for p in _repeats(
+            "complainant_phone_hash",
+            "complainant",
+            "complainant_name",
+            province,
+            district,
+            limit,
+            "phone",
+        )
+        if (frozenset(c.complaint_id for c in p.cases_here), p.cases_elsewhere) not in seen
+    ]
+    accused = _repeats(
+        "accused_name_norm", "accused", "accused_name", province, district, limit, "name"
+    )
+    return by_id + by_phone + accused

@@ -22,6 +22,15 @@ from layers.services.news import may_write_news
 register = template.Library()
 
 
+def review_codes(j) -> list[str]:
+    """The areas whose duplicates review (``/duplicates/<code>/``, issue 8) the nav links to:
+    a province role's provinces, then a district role's districts (``may_review``'s rule; the
+    country level opens any area from the address, without a link)."""
+    provinces = set().union(*(j.by_role.get(r, ()) for r in PROVINCE_ROLES))
+    districts = set().union(*(j.by_role.get(r, ()) for r in DISTRICT_ROLES))
+    return sorted(p for p in provinces if len(p) == 2) + sorted(d for d in districts if len(d) == 4)
+
+
 @register.simple_tag
 def officer_nav(user):
     if user is None or not user.is_authenticated:
@@ -47,4 +56,5 @@ def officer_nav(user):
         "news": may_write_news(user),
         # The anti-corruption channel's handlers (their tips only; nobody else sees the link).
         "tips": tip_viewer_for(user) is not NOBODY,
+        "reviews": review_codes(j),
     }

@@ -16,14 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from api.duplicates import place_json, visible_ids
+from api.duplicates import people_json, place_json, visible_ids
 from layers import policy
 from layers.errors import ApplicationError, Forbidden, NotFound
-from layers.models import CloseResult, Complaint, ForwardTarget, Status
+from layers.models import Category, CloseResult, Complaint, ForwardTarget, Status
 from layers.rules import is_overdue
 from layers.selectors import cases as sel
 from layers.selectors.duplicates import duplicates_for_case
 from layers.selectors.filters import case_filter_from_params
+from layers.selectors.people import person_matches_for_case
 from layers.selectors.scope import COUNTRY_ROLES, PROVINCE_ROLES, jurisdiction_for
 from layers.services import workflow as wf
 from layers.services.notifications import notifications_mark_read
@@ -104,6 +105,36 @@ def duplicates_context(officer, viewer, case, actions) -> dict:
     }
 
 
+PEOPLE_LIMIT = 20
+
+
+def people_context(officer, viewer, case) -> dict | None:
+    """Issue 8 on the case page: other complaints by this case's complainant (the same citizen
+    ID, phone or a near-identical name) and about its accused party (the same name), anywhere
+    in the country, through ``layers.selectors.people``. Only for readers entitled to
+    personal data (``case.people_matches``); a case the officer may not open shows only what
+    ``policy.shape_match`` allows (tracking number, district, province, date, category,
+    status), without a link."""
+    if not viewer.sees("case.people_matches"):
+        return None
+    matches = person_matches_for_case(complaint=case, limit=PEOPLE_LIMIT)
+    visible = visible_ids(officer, [m.complaint_id for m in matches])
+    rows = people_json(viewer, matches, visible)
+    names = dict(
+        Category.objects.filter(code__in={m.category_code for m in matches}).values_list(
+            "code", "name_th"
+        )
+    )
+    labels = dict(Status.choices)
+    groups: dict[str, list[dict]] = {"complainant": [], "accused": []}
+    for row, match in zip(rows, matches, strict=True):
+        row["received_on"] = match.received_at if row["received_at"] else None
+        row["status_label"] = labels.get(row["status"]) if row["status"] else None
+        row["category_name"] = names.get(row["category_code"]) if row["category_code"] else None
+        groups[match.role].append(row)
+    return groups
+
+
 def _detail_context(request, case, *, errors=None, failed_action=None, posted=None):
     officer = request.user
     viewer = policy.viewer_for(officer)
@@ -129,6 +160,7 @@ def _detail_context(request, case, *, errors=None, failed_action=None, posted=No
         ),
         "actions": actions,
         "dups": duplicates_context(officer, viewer, case, actions),
+        "people": people_context(officer, viewer, case),
         "teams": sel.teams_for_assignment(case),
         "forward_targets": ForwardTarget.choices,
         "close_results": CloseResult.choices,

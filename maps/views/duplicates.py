@@ -85,6 +85,7 @@ def duplicate_review(request, code: str):
                     "review",
                     {
                         "person_role": p.role,
+                        "matched_on": p.matched_on,
                         "person_name": p.name,
                         "cases_elsewhere": p.cases_elsewhere,
                     },

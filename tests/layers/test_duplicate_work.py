@@ -13,7 +13,7 @@ from layers.models import Complaint, ComplaintHistory, DuplicateDecision
 from layers.selectors.duplicates import duplicates_for_case
 from layers.services import workflow as wf
 from tests.case_fixtures import build_cast
-from tests.factories import MUKDAHAN_CITY, make_complaint
+from tests.factories import MUKDAHAN_CITY, make_complaint, new_citizen_id
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -225,3 +225,87 @@ def test_the_case_pages(cast, client):
     # An outsider: not found.
     client.force_login(cast.other_province_officer)
     assert client.get(f"/cases/{again.tracking_no}/").status_code == 404
+
+
+def test_the_case_detail_api_tells_duplicate_of_and_also_reported_by(cast):
+    original, first, second = road(), road(), road()
+    client = APIClient()
+    client.force_login(cast.district_officer)
+    data = client.get(f"/api/cases/{original.tracking_no}/").json()
+    assert (data["duplicate_of"], data["also_reported_by"]) == (None, 0)
+    mark(first, cast.district_officer, original)
+    mark(second, cast.district_officer, original)
+    data = client.get(f"/api/cases/{original.tracking_no}/").json()
+    assert (data["duplicate_of"], data["also_reported_by"]) == (None, 2)
+    data = client.get(f"/api/cases/{first.tracking_no}/").json()
+    assert (data["duplicate_of"], data["also_reported_by"]) == (original.tracking_no, 0)
+    # A role without personal data sees them too (public fields); an outsider gets a 404.
+    client.force_login(cast.analyst)
+    data = client.get(f"/api/cases/{second.tracking_no}/").json()
+    assert data["duplicate_of"] == original.tracking_no
+    client.force_login(cast.other_province_officer)
+    assert client.get(f"/api/cases/{original.tracking_no}/").status_code == 404
+
+
+def test_the_case_page_lists_the_same_people_elsewhere_with_only_the_allowed_fields(cast, client):
+    secret_name, secret_text = "นายลับเฉพาะ ข้ามจังหวัด", "เรื่องลับในนครพนมห้ามแสดงข้ามเขต"
+    cid = new_citizen_id("1")
+    accused = "นายผู้ถูกร้อง ซ้ำซาก"
+
+    def case(*point, **fields):
+        return make_complaint(*point, category="utilities", subcategory="utilities-roads", **fields)
+
+    here = case(
+        complainant_citizen_id=cid,
+        complainant_name="นางสาวทดสอบ หนึ่งเดียว",
+        complainant_phone="0811111111",
+        accused_name=accused,
+        description=TEXT,
+    )
+    near = case(
+        complainant_name="นายอื่นใด สองสาม",
+        complainant_phone="0822222222",
+        accused_name=accused,
+        description="อีกเรื่องหนึ่ง",
+    )
+    # The same citizen ID in Nakhon Phanom (province 48): outside the district officer's area.
+    far = case(
+        *NAKHON_PHANOM,
+        complainant_citizen_id=cid,
+        complainant_name=secret_name,
+        complainant_phone="0899999999",
+        description=secret_text,
+    )
+    unrelated = case(
+        complainant_name="นางอื่นอีก คนที่สาม",
+        complainant_phone="0833333333",
+        accused_name="นางอื่น ไม่เกี่ยว",
+        description=TEXT,
+    )
+    client.force_login(cast.district_officer)
+    page = client.get(f"/cases/{here.tracking_no}/").content.decode()
+    section = page.split('id="case-person-matches"')[1].split("</section>")[0]
+    complainant = section.split('id="people-complainant"')[1].split("</ul>")[0]
+    accused = section.split('id="people-accused"')[1].split("</ul>")[0]
+    assert far.tracking_no in complainant and unrelated.tracking_no not in section
+    assert near.tracking_no in accused and far.tracking_no not in accused
+    # The case outside: its number without a link, its district, province, date, category and
+    # status; not its sub-district, name, phone or description.
+    assert f'href="/cases/{far.tracking_no}/"' not in section
+    assert f'href="/cases/{near.tracking_no}/"' in section
+    assert "4801" in complainant and "48" in complainant and "same citizen ID" in complainant
+    for hidden in ("480101", secret_name, secret_text, "0899999999"):
+        assert hidden not in page
+    # The officer of province 48 sees the match the other way round, also without a link.
+    client.force_login(cast.other_province_officer)
+    page = client.get(f"/cases/{far.tracking_no}/").content.decode()
+    assert here.tracking_no in page and f'href="/cases/{here.tracking_no}/"' not in page
+    assert (
+        here.subdistrict_id not in page.split('id="case-person-matches"')[1].split("</section>")[0]
+    )
+    # No personal data for the analyst: no section; an outsider: not found.
+    client.force_login(cast.analyst)
+    page = client.get(f"/cases/{here.tracking_no}/").content.decode()
+    assert 'id="case-person-matches"' not in page and far.tracking_no not in page
+    client.force_login(cast.other_district_officer)
+    assert client.get(f"/cases/{here.tracking_no}/").status_code == 404

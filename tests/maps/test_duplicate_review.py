@@ -23,8 +23,13 @@ def cast(settings):
     return build_cast(settings)
 
 
+_phones = iter(range(10_000_000, 99_999_999))
+
+
 def road(lat=MUKDAHAN_CITY[0], lon=MUKDAHAN_CITY[1], **fields):
     fields.setdefault("description", TEXT)
+    # A phone of its own unless a test shares one (the factory gives everyone the same).
+    fields.setdefault("complainant_phone", f"08{next(_phones)}")
     return make_complaint(lat, lon, category="utilities", subcategory="utilities-roads", **fields)
 
 
@@ -130,3 +135,63 @@ def test_the_case_page_and_the_review_in_the_browser(live_server, live_data, wid
         screenshot(page, f"duplicate_review_{width}")
         assert page.blocked_requests == []
         assert page.console_errors == []
+
+
+@pytest.mark.parametrize(
+    "who, code",
+    [
+        ("district_officer", "4901"),
+        ("chief", "4901"),
+        ("province_officer", "49"),
+        ("governor", "49"),
+        ("other_province_officer", "48"),
+        ("member", None),
+        ("analyst", None),
+        ("central", None),
+        ("no_role", None),
+    ],
+)
+def test_the_nav_links_to_the_review_of_the_officers_own_area(cast, client, who, code):
+    officer = getattr(cast, who)
+    client.force_login(officer)
+    page = client.get("/profile/").content.decode()
+    links = [part.split('"')[0] for part in page.split('href="/duplicates/')[1:]]
+    assert links == ([f"{code}/"] if code else [])
+    if code:
+        assert client.get(f"/duplicates/{code}/").status_code == 200
+
+
+def test_the_nav_has_no_review_link_for_anonymous(client):
+    assert 'href="/duplicates/' not in client.get("/").content.decode()
+
+
+def test_repeat_complainants_also_by_phone(cast):
+    phone = "0869990001"
+    # Two citizen IDs, one phone (typed two ways): listed once, by phone, with the case elsewhere.
+    a = road(complainant_citizen_id=new_citizen_id("1"), complainant_phone=phone)
+    b = road(complainant_citizen_id=new_citizen_id("1"), complainant_phone="086-999-0001")
+    road(*NAKHON_PHANOM, complainant_phone=phone)
+    # One citizen ID and one phone on the same two cases: listed once, by citizen ID.
+    cid = new_citizen_id("1")
+    c, d = (road(complainant_citizen_id=cid, complainant_phone="0869990002") for _ in range(2))
+    people = [p for p in repeat_people(province="49", district="4901") if p.role == "complainant"]
+    listed = {
+        (p.matched_on, frozenset(x.tracking_no for x in p.cases_here), p.cases_elsewhere)
+        for p in people
+    }
+    assert listed == {
+        ("phone", frozenset({a.tracking_no, b.tracking_no}), 1),
+        ("citizen_id", frozenset({c.tracking_no, d.tracking_no}), 0),
+    }
+
+
+def test_the_page_says_same_phone(cast, client):
+    road(complainant_phone="0869990003", complainant_name="นายอื่น ชื่อเดิม")
+    road(complainant_phone="0869990003", complainant_name=SECRET)  # the latest: its name shows
+    client.force_login(cast.district_officer)
+    page = client.get("/duplicates/4901/").content.decode()
+    section = page.split('id="review-people"')[1].split("</section>")[0]
+    assert "same phone number" in section and SECRET in section
+    assert "0869990003" not in page  # the phone itself is never shown
+    client.force_login(cast.other_province_officer)
+    assert client.get("/duplicates/4901/").status_code == 403

@@ -143,10 +143,14 @@ class Complaint(models.Model):
     location_note = models.CharField(_("place description"), max_length=255, blank=True)
     # Imported without coordinates (issue 12): placed at its sub-district's point on surface.
     # Maps say so, and the proximity duplicate check leaves such points out.
-    location_approximate = models.BooleanField(_("approximate location"), default=False)
+    location_approximate = models.BooleanField(
+        _("approximate location"), default=False, db_default=False
+    )
     # The row's reference in the district's own records (an imported spreadsheet's reference
     # column, or the file's digest and row number): a re-import updates the case it made.
-    source_reference = models.CharField(_("source reference"), max_length=120, blank=True)
+    source_reference = models.CharField(
+        _("source reference"), max_length=120, blank=True, db_default=""
+    )
 
     category = models.ForeignKey(
         Category,

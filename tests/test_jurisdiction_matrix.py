@@ -252,13 +252,24 @@ REGS = [
     RegSpec("reg_d4902", "49", "4902", PermissionLevel.DISTRICT),
     RegSpec("reg_p49", "49", None, PermissionLevel.PROVINCE),
     RegSpec("reg_p48", "48", None, PermissionLevel.PROVINCE),
+    # The anti-corruption permission form (seed 000): decided centrally, not by area. 4902
+    # has no reporter yet (the principal ac_reporter serves 4901), 49 one coordinator.
+    RegSpec("reg_ac_coord49", "49", None, PermissionLevel.AC_COORDINATOR),
+    RegSpec("reg_ac_rep4902", "49", "4902", PermissionLevel.AC_REPORTER),
+    RegSpec("reg_ac_centre", "49", None, PermissionLevel.AC_CENTRE),
 ]
 REG = {r.key: r for r in REGS}
 
 
 def decides(who: Who, reg: RegSpec) -> bool:
     """The district chief certifies district-level users of their district, the province
-    officer province-level users of their province (seed 001)."""
+    officer province-level users of their province (seed 001). The anti-corruption centre
+    approves coordinators and reporters, an administrator the centre's own members (seed 000).
+    """
+    if reg.level in (PermissionLevel.AC_COORDINATOR, PermissionLevel.AC_REPORTER):
+        return who.ac == Role.AC_CENTRE
+    if reg.level == PermissionLevel.AC_CENTRE:
+        return who.role == Role.ADMIN
     if reg.level == PermissionLevel.DISTRICT:
         return who.role == Role.DISTRICT_CHIEF and reg.district == who.district
     return who.role == Role.PROVINCE_OFFICER and reg.province == who.province

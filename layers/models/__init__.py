@@ -47,6 +47,7 @@ from layers.models.imports import (
 )
 from layers.models.news import NewsPhoto, NewsPost, NewsStatus
 from layers.models.officers import (
+    AC_LEVEL_ROLES,
     Officer,
     PasswordResetAttempt,
     PermissionLevel,
@@ -128,6 +129,7 @@ __all__ = [
     "Partner",
     "PartnerSubmission",
     "PasswordResetAttempt",
+    "AC_LEVEL_ROLES",
     "PermissionLevel",
     "PublicAttempt",
     "PublicAttemptKind",

@@ -147,6 +147,20 @@ class RoleAssignment(models.Model):
 class PermissionLevel(models.TextChoices):
     DISTRICT = "district", _("district level")
     PROVINCE = "province", _("province level")
+    # The anti-corruption channel's permission form (seed 000): two coordinators per province,
+    # one reporter per district, the department's centre. Approval grants the role of the same
+    # name (``AC_LEVEL_ROLES``) through ``assign_ac_role``, which keeps the limits.
+    AC_COORDINATOR = "ac_coordinator", _("anti-corruption: provincial coordinator")
+    AC_REPORTER = "ac_reporter", _("anti-corruption: district reporter")
+    AC_CENTRE = "ac_centre", _("anti-corruption: the department's centre")
+
+
+# The role each anti-corruption permission level grants on approval.
+AC_LEVEL_ROLES = {
+    PermissionLevel.AC_COORDINATOR: Role.AC_COORDINATOR,
+    PermissionLevel.AC_REPORTER: Role.AC_REPORTER,
+    PermissionLevel.AC_CENTRE: Role.AC_CENTRE,
+}
 
 
 class RegistrationRequest(models.Model):

@@ -4,6 +4,16 @@ Who approves a registration follows the department's form (seed 001): the distri
 certifies a district-level user of their district, the province officer a province-level user
 of their province. The areas come from ``jurisdiction_for`` (the one scope selector), never
 from request parameters.
+
+The anti-corruption levels (seed 000) are decided centrally, not by area. The department's
+letter (มท 0322/ว 2214) has each province collect the forms of its two coordinators and its
+districts' reporters and send them, certified, to the department's anti-corruption centre
+(ศูนย์ปฏิบัติการต่อต้านการทุจริต), which sets the rights: so the centre (``ac_centre``)
+approves coordinators and reporters. The ordinary approvers (district chief, province officer)
+do not: the channel is kept apart from the ordinary complaints, and the accused may be in
+their own office. A request to join the centre itself has nobody above it in the form, and a
+centre member sees every tip in the country: it is approved by an administrator, never by
+the centre (which would otherwise grow itself).
 """
 
 from __future__ import annotations
@@ -14,7 +24,13 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from boundaries.selectors import without_geoms
-from layers.models import PermissionLevel, RegistrationRequest, Role, RoleAssignment
+from layers.models import (
+    AC_LEVEL_ROLES,
+    PermissionLevel,
+    RegistrationRequest,
+    Role,
+    RoleAssignment,
+)
 from layers.selectors.scope import jurisdiction_for
 
 
@@ -38,8 +54,23 @@ def registration_approver_areas(*, officer) -> ApproverAreas:
     )
 
 
+def registration_ac_levels_decided_by(*, officer) -> frozenset[str]:
+    """The anti-corruption permission levels whose requests the officer decides (see above)."""
+    if officer is None or not officer.is_authenticated:
+        return frozenset()
+    roles = jurisdiction_for(officer).roles
+    levels = set()
+    if Role.AC_CENTRE in roles:
+        levels |= {PermissionLevel.AC_COORDINATOR, PermissionLevel.AC_REPORTER}
+    if (officer.is_superuser and officer.is_active) or Role.ADMIN in roles:
+        levels.add(PermissionLevel.AC_CENTRE)
+    return frozenset(levels)
+
+
 def officer_is_registration_approver(officer) -> bool:
-    return bool(registration_approver_areas(officer=officer))
+    return bool(registration_approver_areas(officer=officer)) or bool(
+        registration_ac_levels_decided_by(officer=officer)
+    )
 
 
 def registrations_visible_to(*, officer, status: str | None = None) -> QuerySet:
@@ -50,12 +81,15 @@ def registrations_visible_to(*, officer, status: str | None = None) -> QuerySet:
     decides those).
     """
     areas = registration_approver_areas(officer=officer)
+    ac_levels = registration_ac_levels_decided_by(officer=officer)
     qs = without_geoms(
         RegistrationRequest.objects.select_related("decided_by"), "province", "district"
     )
-    if not areas:
+    if not areas and not ac_levels:
         return qs.none()
     q = Q(pk__in=[])
+    if ac_levels:
+        q |= Q(permission_level__in=ac_levels)
     if areas.districts:
         q |= Q(permission_level=PermissionLevel.DISTRICT, district_id__in=areas.districts)
     if areas.provinces:
@@ -67,6 +101,8 @@ def registrations_visible_to(*, officer, status: str | None = None) -> QuerySet:
 
 
 def registration_can_decide(*, officer, request: RegistrationRequest) -> bool:
+    if request.permission_level in AC_LEVEL_ROLES:
+        return request.permission_level in registration_ac_levels_decided_by(officer=officer)
     areas = registration_approver_areas(officer=officer)
     if request.permission_level == PermissionLevel.DISTRICT:
         return request.district_id is not None and request.district_id in areas.districts

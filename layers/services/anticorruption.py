@@ -372,10 +372,18 @@ def tip_act(*, officer, tracking_no: str, action: str, version: int, note: str =
 MAX_COORDINATORS_PER_PROVINCE = 2
 
 
-def assign_ac_role(*, officer, role: str, province: str | None = None, district: str | None = None):
+def assign_ac_role(
+    *,
+    officer,
+    role: str,
+    province: str | None = None,
+    district: str | None = None,
+    assigned_on=None,
+):
     """Give an officer an anti-corruption role: a coordinator of a province (at most two), the
     reporter of a district (one), or the centre. The limits hold in the database too (a
-    constraint and a trigger, migration 0012); here they are refused with a reason."""
+    constraint and a trigger, migration 0016); here they are refused with a reason, also when
+    the database is the one to refuse (two approvals at the same moment)."""
     if role == Role.AC_COORDINATOR:
         if not province:
             raise InvalidInput({"province": _("A coordinator serves a province.")})
@@ -396,8 +404,19 @@ def assign_ac_role(*, officer, role: str, province: str | None = None, district:
         area = {"province_id": None, "district_id": None}
     else:
         raise InvalidInput({"role": _("Not an anti-corruption role.")})
-    with transaction.atomic():
-        assignment, _created = RoleAssignment.objects.update_or_create(
-            officer=officer, role=role, **area, defaults={"is_active": True}
-        )
+    defaults = {"is_active": True}
+    if assigned_on is not None:
+        defaults["assigned_on"] = assigned_on
+    try:
+        with transaction.atomic():
+            assignment, _created = RoleAssignment.objects.update_or_create(
+                officer=officer, role=role, **area, defaults=defaults
+            )
+    except IntegrityError as exc:
+        # The trigger (coordinators) or the unique constraint (reporter) of a concurrent grant.
+        if role == Role.AC_COORDINATOR:
+            raise Conflict(_("This province has its two coordinators already.")) from exc
+        if role == Role.AC_REPORTER:
+            raise Conflict(_("This district has its reporter already.")) from exc
+        raise
     return assignment

@@ -6,6 +6,11 @@ Approval creates the account with an issued first password that the officer must
 the first login (``layers.middleware``). A transfer or a change of duty is a new registration
 of a person who may already have an account: approval then updates that account and adds the
 role instead of failing.
+
+The anti-corruption channel's permission form (seed 000) comes through the same form with its
+own levels (``PermissionLevel.AC_*``): approval grants the role through ``assign_ac_role``, so
+that the limits of the form hold (two coordinators per province, one reporter per district); a
+refusal (``Conflict``) rolls the whole approval back, the account included.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from layers.models import (
+    AC_LEVEL_ROLES,
     Officer,
     PermissionLevel,
     RegistrationRequest,
@@ -140,6 +146,10 @@ def registration_validate(*, request: RegistrationRequest) -> None:
         errors.setdefault("district", []).append(
             _("A district-level user must name their district.")
         )
+    if request.permission_level == PermissionLevel.AC_REPORTER and not request.district_id:
+        errors.setdefault("district", []).append(
+            _("A district reporter of the anti-corruption channel must name their district.")
+        )
     if errors:
         raise ValidationError(errors)
 
@@ -213,6 +223,23 @@ def _role_for(request: RegistrationRequest) -> dict:
     return {"role": Role.PROVINCE_OFFICER, "province_id": request.province_id, "district_id": None}
 
 
+def _grant_ac_role(request: RegistrationRequest, officer: Officer) -> None:
+    """The anti-corruption role of the request, through ``assign_ac_role`` (the form's limits).
+
+    Its ``Conflict`` (a third coordinator, a second reporter) propagates: the caller's
+    transaction is rolled back, so the account made for the approval is not kept either."""
+    from layers.services.anticorruption import assign_ac_role
+
+    role = AC_LEVEL_ROLES[request.permission_level]
+    assign_ac_role(
+        officer=officer,
+        role=role,
+        province=request.province_id if role == Role.AC_COORDINATOR else None,
+        district=request.district_id if role == Role.AC_REPORTER else None,
+        assigned_on=request.date_assigned,
+    )
+
+
 def _queue_password_mail(*, officer: Officer, password: str, reference: str) -> bool:
     # In the site's language (Thai), whatever language the approver's page is in. Queued in
     # the approval's transaction, sealed in the job row (layers.services.mail): a rolled-back
@@ -272,16 +299,19 @@ def registration_approve(*, request: RegistrationRequest, approver: Officer) -> 
             officer.must_change_password = True
             officer.is_active = True
         officer.save()
-    role = _role_for(locked)
-    assignment, made = RoleAssignment.objects.get_or_create(
-        officer=officer,
-        **role,
-        defaults={"assigned_on": locked.date_assigned, "is_active": True},
-    )
-    if not made:
-        assignment.is_active = True
-        assignment.assigned_on = locked.date_assigned
-        assignment.save(update_fields=["is_active", "assigned_on"])
+    if locked.permission_level in AC_LEVEL_ROLES:
+        _grant_ac_role(locked, officer)
+    else:
+        role = _role_for(locked)
+        assignment, made = RoleAssignment.objects.get_or_create(
+            officer=officer,
+            **role,
+            defaults={"assigned_on": locked.date_assigned, "is_active": True},
+        )
+        if not made:
+            assignment.is_active = True
+            assignment.assigned_on = locked.date_assigned
+            assignment.save(update_fields=["is_active", "assigned_on"])
     locked.status = RegistrationRequest.Status.APPROVED
     locked.decided_by = approver
     locked.decided_at = timezone.now()

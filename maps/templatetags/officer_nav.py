@@ -9,7 +9,7 @@ from django import template
 from layers.policy import NOBODY, may_record, tip_viewer_for
 from layers.selectors.dashboards import has_dashboard
 from layers.selectors.lockouts import officer_may_unlock_accounts
-from layers.selectors.officers import registration_approver_areas
+from layers.selectors.officers import officer_is_registration_approver
 from layers.selectors.scope import (
     COUNTRY_ROLES,
     DISTRICT_ROLES,
@@ -46,7 +46,7 @@ def officer_nav(user):
         "has_area": not j.is_empty,
         # Statistics pages: a whole district, province or the country (not a team's tambons).
         "statistics": bool(j.country or j.provinces or j.districts),
-        "approver": bool(registration_approver_areas(officer=user)),
+        "approver": officer_is_registration_approver(user),
         "unlocker": officer_may_unlock_accounts(user),
         "staff": user.is_staff,
         "may_record": may_record(user),

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from boundaries.selectors import without_geoms
-from layers.errors import InvalidInput
+from layers.errors import Conflict, InvalidInput
 from layers.forms.officers import (
     POSITION_SUGGESTIONS,
     TITLE_SUGGESTIONS,
@@ -371,7 +371,10 @@ def register_done(request):
 def _approver_or_403(request):
     if not officer_is_registration_approver(request.user):
         raise PermissionDenied(
-            _("Only district chiefs and province officers approve registrations.")
+            _(
+                "Only district chiefs and province officers approve registrations (and, for "
+                "the anti-corruption channel, its centre or an administrator)."
+            )
         )
 
 
@@ -434,6 +437,24 @@ def registration_approve_view(request, pk):
     except RegistrationAlreadyDecided as exc:
         reg.refresh_from_db()
         return _already_decided(request, reg, exc)
+    except Conflict as exc:
+        # A limit of the anti-corruption permission form (a third coordinator, a second
+        # reporter): nothing was written; the request stays pending, the reason is shown.
+        reg.refresh_from_db()
+        return render(
+            request,
+            "maps/accounts/registration_detail.html",
+            {
+                "reg": reg,
+                "reject_form": RejectForm(),
+                "error": _(
+                    "Not approved: %(reason)s Nothing was written; the request is still "
+                    "waiting for a decision."
+                )
+                % {"reason": exc.message},
+            },
+            status=exc.status,
+        )
     # The issued password is shown in this response only: not in a message (a cookie), not
     # in the session, not in a redirect; reloading re-posts and is refused as decided.
     return render(

@@ -854,6 +854,7 @@ FIELD_CLASSES: dict[str, str] = {
             "months",
             "pending_months",
             "suppression",
+            "fields",
             "rows",
             "metadata",
         )

@@ -38,12 +38,14 @@ the category ``ANTICORRUPTION``, never a district, and are suppressed like the o
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
@@ -60,7 +62,6 @@ ALL = "ALL"
 ANTICORRUPTION = "ANTICORRUPTION"
 # Counts that add up (over categories, districts, provinces); ``open`` = complaints − closed.
 COUNTS = ("complaints", "closed", "open", "open_backlog")
-CACHE_SECONDS = 600
 
 LICENCE = {
     "name": "CC-BY-4.0",
@@ -453,19 +454,42 @@ def _row(month, area, cat, category, values, median, sup, m) -> dict:
     }
 
 
-def open_dataset(*, now: datetime | None = None, use_cache: bool = True) -> OpenDataset:
-    """``build_dataset``, kept for ``CACHE_SECONDS`` (keyed by the months published and the
-    latest freezing, so that a new frozen month shows at once)."""
-    now = now or timezone.now()
-    if not use_cache:
-        return build_dataset(now=now)
-    stamp = MonthSnapshot.objects.aggregate(last=Max("computed_at"))["last"]
-    key = f"opendata:{Month.of(now).be_code}:{stamp.isoformat() if stamp else '-'}"
-    found = cache.get(key)
-    if found is None:
-        found = build_dataset(now=now)
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+CURRENT = "current.json"
+
+
+def opendata_root() -> Path:
+    """Where the built files live: ``MEDIA_ROOT/open-data/<version>/`` and the pointer
+    ``current.json`` (written by ``layers.services.opendata.opendata_build``)."""
+    return Path(settings.MEDIA_ROOT) / "open-data"
+
+
+@dataclass
+class PublishedBuild:
+    """The current build: its pointer (``version``, ``as_of``, ``months``, sizes...) and
+    directory. Reading it is two small file reads; nothing is computed."""
+
+    pointer: dict
+    directory: Path
+
+    def path(self, name: str) -> Path:
+        return self.directory / name
+
+    def read_json(self, name: str) -> dict:
+        return json.loads(self.path(name).read_text(encoding="utf-8"))
+
+
+def published_build() -> PublishedBuild | None:
+    """The files as last built, or None before the first build (the page then says the data
+    is being prepared). Public requests read only this: they never build."""
+    root = opendata_root()
+    try:
+        pointer = json.loads((root / CURRENT).read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+    directory = root / str(pointer.get("version", ""))
+    if not pointer.get("version") or not directory.is_dir():
+        return None
+    return PublishedBuild(pointer=pointer, directory=directory)
 
 
 def latest_rows(dataset: OpenDataset, *, level: str) -> list[dict]:

@@ -861,6 +861,7 @@ FIELD_CLASSES: dict[str, str] = {
             "months",
             "pending_months",
             "suppression",
+            "fields",
             "rows",
             "metadata",
         )

@@ -138,3 +138,13 @@ async def import_run(*, batch_id: int, dry_run: bool) -> dict:
 async def document_extract(*, document_id: int) -> None:
     """Read a scanned document's text, page by page (``layers.services.documents``)."""
     await sync_to_async(document_extract_now, thread_sensitive=True)(document_id=document_id)
+
+
+@app.task(name="layers.opendata_build", queue="statistics", queueing_lock="opendata_build")
+async def opendata_build(timestamp: int) -> dict:
+    """Build the open-data files (``layers.services.opendata``), queued right after a month is
+    frozen; the public only ever reads the files it wrote."""
+    from layers.services.opendata import opendata_build as build
+
+    now = datetime.fromtimestamp(timestamp, tz=UTC)
+    return await sync_to_async(build, thread_sensitive=True)(now=now)

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from pyogrio.raw import read as ogr_read
 
 from layers import policy
@@ -240,6 +241,13 @@ def build_world() -> World:
         note=marker("tip", "note"),
     )
     tip_markers = [*tip_values.values(), evidence, marker("tip", "note"), "0891234567"]
+    # Open data: a frozen month and the files built (as the job does after the freezing).
+    from layers.services.opendata import opendata_build
+    from layers.services.statistics import snapshot_freeze
+    from layers.thaidate import Month
+
+    snapshot_freeze(month=Month.of(timezone.now()).previous())
+    opendata_build()
     world = World(officers, cases, sessions, free, personal, files)
     world.tip_markers, world.tips = tip_markers, {"tip": receipt}
     return world

@@ -594,6 +594,10 @@ def build_world() -> World:
         tips[spec.key] = Tip.objects.get(tracking_no=receipt.tracking_no)
         assert tips[spec.key].level == spec.level, spec
         tip_files[spec.key] = tips[spec.key].files.get().pk
+    # Open data: the files as the job builds them (public requests only read them).
+    from layers.services.opendata import opendata_build
+
+    opendata_build()
     world = World(
         officers,
         cases,

@@ -447,7 +447,16 @@ def month_end_run(*, now: datetime) -> dict:
                 )
         except AlreadyEnqueued:
             pass  # an officer asked for it first
-    return {"month": month.be_code, "frozen": frozen, "reports_queued": len(queued)}
+    # The open-data files: built again once a month is frozen (or the published months moved).
+    from layers.services.opendata import opendata_build_due, opendata_build_queue
+
+    opendata = (frozen or opendata_build_due(now=now)) and opendata_build_queue(now=now)
+    return {
+        "month": month.be_code,
+        "frozen": frozen,
+        "reports_queued": len(queued),
+        "opendata_queued": bool(opendata),
+    }
 
 
 def month_report_job(*, province: str, month: str, requested_by: int | None = None) -> int:

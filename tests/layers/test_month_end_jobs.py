@@ -55,8 +55,9 @@ def test_the_worker_runs_the_month_end_freezes_makes_reports_and_tells_governors
         [("layers.month_end", "succeeded")]
         + [("layers.monthly_report", "succeeded")] * 2
         + [("layers.mail_deliver", "succeeded")]  # the governor of 49 has an address
+        + [("layers.opendata_build", "succeeded")]  # the open-data files, built again
     )
-    assert ran == 4
+    assert ran == 5
     told = {(n.recipient_id, n.report.province_id) for n in Notification.objects.all()}
     assert told == {(governor.pk, "49"), (governor48.pk, "48")}
     assert not Notification.objects.filter(recipient=chief).exists()

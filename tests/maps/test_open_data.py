@@ -11,8 +11,9 @@ from datetime import date, datetime, time
 from urllib.parse import urljoin
 
 import pytest
-from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from boundaries.models import District, Province
@@ -20,6 +21,7 @@ from layers.demo import demo_complaints_seed
 from layers.models import COUNTRY_CODE, MonthFigure
 from layers.selectors import opendata as od
 from layers.services import statistics as stats
+from layers.services.opendata import opendata_build, opendata_build_queue, public_row
 from layers.thaidate import BANGKOK, Month
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +34,18 @@ COUNTS = ("complaints", "closed", "open", "open_backlog")
 
 
 @pytest.fixture
-def demo():
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def demo(media):
+    """300 cases, three months frozen and the files built (as the job does after freezing)."""
     demo_complaints_seed(count=300, seed=5, until=UNTIL)
     for month in FROZEN:
         stats.snapshot_freeze(month=month)
-    cache.clear()
+    opendata_build(now=NOW)
 
 
 def truth_and_published(monkeypatch):
@@ -187,14 +196,14 @@ def test_only_frozen_months_are_published_and_read_as_frozen(demo):
     assert data.updated is not None
 
 
-def test_nothing_frozen_publishes_no_figure_and_says_so(frozen_now):
+def test_nothing_frozen_publishes_no_figure_and_says_so(frozen_now, media):
     data = od.build_dataset(now=NOW)
     assert data.rows == [] and data.months == [] and len(data.pending_months) == 12
-    cache.clear()
+    opendata_build(now=NOW)
     page = Client().get("/open-data/")
     assert page.status_code == 200 and 'id="opendata-empty"' in page.content.decode()
     assert Client().get("/open-data/datapackage.json").status_code == 200
-    csv_body = Client().get("/open-data/complaints-monthly.csv").content
+    csv_body = Client().get("/open-data/complaints-monthly.csv").getvalue()
     assert csv_body.decode("utf-8-sig").splitlines() == [",".join(od.COLUMN_NAMES)]
 
 
@@ -250,7 +259,7 @@ def test_the_files_are_public_and_described_by_the_datapackage(demo, frozen_now)
         response = client.get(url.removeprefix("http://testserver"))
         assert response.status_code == 200, url
         assert response["Content-Type"].startswith(resource["mediatype"])
-        bodies[resource["path"]] = response.content
+        bodies[resource["path"]] = response.getvalue()
     # CSV: UTF-8 with a BOM, the schema's columns in order, Thai names readable.
     raw = bodies["complaints-monthly.csv"]
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -262,9 +271,15 @@ def test_the_files_are_public_and_described_by_the_datapackage(demo, frozen_now)
     for row in rows:
         for count in COUNTS:
             assert row[count] in ("<5", "x") or int(row[count]) >= 5
-    # JSON: the same rows.
+    # JSON (compact): the column names once, then the same rows as arrays in that order.
     data = json.loads(bodies["complaints-monthly.json"])
+    assert data["fields"] == [f["name"] for f in schema["fields"]]
     assert len(data["rows"]) == len(rows) and data["licence"] == "CC-BY-4.0"
+    for array, row in zip(data["rows"], rows, strict=True):
+        as_csv = [
+            "" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for v in array
+        ]
+        assert as_csv == list(row.values())
     # GeoJSON: the areas with the last month's figures.
     provinces = json.loads(bodies["provinces.geojson"])
     codes = {f["properties"]["area_code"] for f in provinces["features"]}
@@ -284,6 +299,88 @@ def test_the_page_shows_licence_update_dictionary_and_suppressed_figures(demo, f
         assert f">{name}<" in body
     assert "&lt;5" in body  # small counts shown as such
     assert "2569" in body  # Buddhist-Era dates
+
+
+def _fail(*args, **kwargs):
+    raise AssertionError("a public request built the open-data table")
+
+
+def test_before_the_first_build_the_page_says_the_data_is_being_prepared(
+    media, frozen_now, monkeypatch
+):
+    demo_complaints_seed(count=30, seed=6, until=UNTIL)
+    stats.snapshot_freeze(month=SEPTEMBER)  # frozen, but the job has not built the files yet
+    monkeypatch.setattr(od, "build_dataset", _fail)
+    client = Client()
+    page = client.get("/open-data/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert 'id="opendata-preparing"' in body and "กำลังจัดเตรียมข้อมูลเปิด" in body
+    assert 'id="opendata-latest"' not in body
+    for url in ("/open-data/datapackage.json", "/open-data/complaints-monthly.csv"):
+        response = client.get(url)
+        assert response.status_code == 503 and response["Retry-After"]
+        error = response.json()
+        assert error["code"] == "opendata_preparing" and set(error) == {
+            "code",
+            "description",
+            "fields",
+        }
+        assert "กำลังจัดเตรียม" in error["description"]
+
+
+def test_public_requests_read_the_stored_build_and_never_compute(demo, frozen_now, monkeypatch):
+    monkeypatch.setattr(od, "build_dataset", _fail)
+    client = Client()
+    urls = ["/open-data/", "/open-data/datapackage.json"] + [
+        f"/open-data/{name}"
+        for name in ("complaints-monthly.csv", "complaints-monthly.json", "districts.geojson")
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            b"".join(response.streaming_content) if response.streaming else response.content
+    # No figure, snapshot, boundary or case is read: only the files written by the build.
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    for table in ("layers_monthfigure", "layers_monthsnapshot", "boundaries_", "layers_complaint"):
+        assert table not in read, table
+    # The files are those of the current version, under MEDIA_ROOT/open-data/<version>/.
+    build = od.published_build()
+    served = client.get("/open-data/complaints-monthly.csv")
+    assert b"".join(served.streaming_content) == build.path("complaints-monthly.csv").read_bytes()
+
+
+def test_the_job_builds_after_a_month_is_frozen_and_the_files_match(media, frozen_now, run_jobs):
+    demo_complaints_seed(count=300, seed=5, until=UNTIL)
+    for month in FROZEN[:2]:
+        stats.snapshot_freeze(month=month)
+    assert opendata_build_queue(now=NOW) is True
+    assert opendata_build_queue(now=NOW) is False  # one waiting build at a time
+    assert run_jobs() == 1
+    first = od.published_build()
+    assert first.pointer["months"] == ["2569-08", "2569-09"]
+    # The files hold exactly the table as built now, shaped for the public.
+    expected = [public_row(r) for r in od.build_dataset(now=NOW).rows]
+    data = json.loads(Client().get("/open-data/complaints-monthly.json").getvalue())
+    assert [dict(zip(data["fields"], row, strict=True)) for row in data["rows"]] == expected
+    csv_rows = list(
+        csv.reader(io.StringIO(first.path("complaints-monthly.csv").read_text("utf-8-sig")))
+    )
+    assert len(csv_rows) == len(expected) + 1
+    # October is frozen by the month-end job of 1 November: it queues a new build.
+    from layers.services.reports import month_end_run
+
+    tick = datetime.combine(date(2026, 11, 1), time(0, 30), tzinfo=BANGKOK)
+    assert month_end_run(now=tick)["opendata_queued"] is True
+    run_jobs()
+    second = od.published_build()
+    assert second.pointer["version"] != first.pointer["version"]
+    assert second.pointer["months"] == ["2569-08", "2569-09", "2569-10"]
+    page = Client().get("/open-data/").content.decode()
+    assert "2569" in page and 'id="opendata-latest"' in page
+    # The next day's catch-up builds nothing again.
+    assert month_end_run(now=tick.replace(day=2))["opendata_queued"] is False
 
 
 def test_unknown_files_and_writes_are_refused(demo):

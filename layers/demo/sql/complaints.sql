@@ -14,7 +14,8 @@ INSERT INTO layers_complaint (
     complainant_name_norm, accused_name_norm, title, description, description_norm, status,
     received_at, status_changed_at,
     closed_at, due_at, close_result, close_note, forwarded_to, forwarded_agency,
-    assigned_team_id, created_by_id, version, created_at, updated_at)
+    assigned_team_id, created_by_id, version, created_at, updated_at, location_approximate,
+    source_reference)
 SELECT s.id, s.year || '-' || lpad((y.first_seq - 1 + s.rn)::text, %(digits)s, '0'), s.year,
        y.first_seq - 1 + s.rn, s.location, s.subdistrict_code, s.district_code,
        s.province_code, s.location_note, s.main_id, s.sub_id, s.sub_text, s.channel,
@@ -47,7 +48,7 @@ SELECT s.id, s.year || '-' || lpad((y.first_seq - 1 + s.rn)::text, %(digits)s, '
        s.team_id,
        NULL,
        s.history_rows,
-       s.received_at, s.status_changed_at
+       s.received_at, s.status_changed_at, false, ''
 FROM (
     SELECT st.*,
            CASE WHEN pg_temp.demo_u(st.hx, 0) < 0.5 THEN 'นาย' ELSE 'นาง' END AS accused_title,

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from layers.errors import InvalidInput
+from layers.services.opendata import opendata_build_queue
 from layers.services.reports import report_produce, report_provinces, reports_delete
 from layers.services.statistics import month_arg, snapshot_freeze
 
@@ -42,6 +43,9 @@ class Command(BaseCommand):
         except InvalidInput as exc:
             raise CommandError(" ".join(m for msgs in exc.fields.values() for m in msgs)) from exc
         self.stdout.write(f"{m.be_code}: {result.outcome}, {result.rows} rows")
+        if result.outcome in ("frozen", "replaced"):
+            opendata_build_queue()
+            self.stdout.write("open-data files: build queued")
         if result.outcome == "differs":
             for key, frozen, now in result.differences[:20]:
                 self.stdout.write(f"  {key}: frozen {frozen}, history now gives {now}")

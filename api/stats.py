@@ -23,7 +23,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -120,7 +120,11 @@ class AreasGeoJSONView(APIView):
 class ShapesView(APIView):
     @extend_schema(
         summary="A level's simplified shapes (TopoJSON, cached by boundary version)",
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            302: OpenApiResponse(description="An older boundary version: the current address."),
+            304: OpenApiResponse(description="Not modified (ETag)."),
+        },
     )
     def get(self, request, version: str, parent: str):
         code = "" if parent == "country" else parent

@@ -38,7 +38,7 @@ urlpatterns: list = [
         name="export-download",
     ),
     re_path(
-        r"^boundaries/(?P<level>[a-z_]{1,30})\.(?P<extension>[A-Za-z0-9.]{1,20})$",
+        r"^boundaries/(?P<level>[^/.]{1,30})\.(?P<extension>[^/]{1,20})$",
         boundary_files.BoundaryFileView.as_view(),
         name="boundaries-file",
     ),

@@ -204,6 +204,17 @@
   });
   cidInput.addEventListener("blur", checkCid);
 
+  /* The public filing page has no panels of other cases (a citizen never sees them). */
+  if (!document.getElementById("duplicate-panel")) {
+    form.addEventListener("submit", function (e) {
+      if (!checkCid()) {
+        e.preventDefault();
+        cidInput.focus();
+      }
+    });
+    return;
+  }
+
   /* ------------------------------------------------------------------ similar complaints */
   var statusLabels = readJson("intake-status-labels") || {};
   var nameOf = {};
@@ -294,6 +305,7 @@
   if (linkInput.value) setLink(linkInput.value); // back from the server with errors
 
   function checkDuplicates() {
+    if (!document.getElementById("duplicate-panel")) return; // the public page
     var lat = latInput.value.trim(), lon = lonInput.value.trim();
     var main = byCode[mainSelect.value];
     if (!lat || !lon || !main) { dupPanel.hidden = true; dupPins.clearLayers(); return; }
@@ -330,6 +342,7 @@
   }
 
   function scheduleDuplicates() {
+    if (!document.getElementById("duplicate-panel")) return; // the public page
     clearTimeout(dupTimer);
     dupTimer = setTimeout(checkDuplicates, 400);
   }
@@ -353,6 +366,7 @@
   }
 
   function checkPerson() {
+    if (!document.getElementById("duplicate-panel")) return; // the public page
     var cid = cidInput.value.replace(/[\s-]/g, "");
     if (!/^[0-9]{13}$/.test(cid) || citizenIdProblem(cid)) { personPanel.hidden = true; return; }
     var seq = ++personSeq;
